@@ -1,0 +1,21 @@
+/*
+ * pcb.h: the machine-dependent part of an LWP.
+ *
+ * Only the stack pointer is kept: cpu_switchto pushes the callee-saved
+ * registers on the LWP's own stack.  No FPU state: kernel code uses no
+ * floating point or SSE.
+ */
+#ifndef MACHINE_PCB_H
+#define MACHINE_PCB_H
+
+#include <types.h>
+
+struct md_lwp {
+	uint64_t md_rsp;	/* saved stack pointer (LWP_MD_RSP) */
+};
+
+struct lwp;
+struct lwp *cpu_switchto(struct lwp *old, struct lwp *new);
+void cpu_lwp_init(struct lwp *l, void (*func)(void *), void *arg);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * cons.h: the kernel console.
+ *
+ * The console is one character output, registered by the machine layer
+ * (the polled UART); until then output is dropped.  A console section,
+ * cons_enter() .. cons_exit(), makes a run of output unbroken by other
+ * CPUs: printf() and klog() write each message inside one.  Sections nest
+ * on a CPU, so an exception or NMI that prints while its CPU is in the
+ * middle of a message does not deadlock.  After cons_panic() nobody waits
+ * for the console any more.  See kern/cons.c for the design.
+ */
+#ifndef PINWHEEL_CONS_H
+#define PINWHEEL_CONS_H
+
+#include <types.h>
+
+/*
+ * cons_set_output: register the function that puts one character on the
+ * console device.  Context: boot, any time.
+ */
+void cons_set_output(void (*putc)(int c));
+
+/*
+ * cons_enter: begin a console section: disables interrupts on this CPU and
+ * takes the console lock, spinning while another CPU holds it.  Returns a
+ * cookie for cons_exit().  Context: any.  Never sleeps.
+ */
+uint64_t cons_enter(void);
+
+/* cons_exit: end the section begun by the cons_enter() that returned s. */
+void cons_exit(uint64_t s);
+
+/*
+ * cons_putc, cons_write: write one character or n bytes, '\n' as "\r\n".
+ * Each call is a console section of its own (nested if the caller is
+ * already in one).  Context: any.
+ */
+void cons_putc(int c);
+void cons_write(const char *s, size_t n);
+
+/*
+ * cons_panic: the machine is stopping; from now on cons_enter() never
+ * waits, since the holder of the lock may be a stopped CPU.  Output from
+ * CPUs still running may interleave.  Context: any; called by panic().
+ */
+void cons_panic(void);
+
+/* cons_panicking: true once cons_panic() has been called. */
+bool cons_panicking(void);
+
+#endif

@@ -1,0 +1,164 @@
+/*
+ * crash.c: deliberate rule-breaking for run=crash:NAME.
+ *
+ * Each entry breaks one rule that the kernel promises to catch (a lock
+ * misuse, a fault, a stack overflow) so that the host-side tests
+ * (tools/check) can boot a child kernel and check that it panics with the
+ * promised message and a symbolized backtrace.  A crash that does not
+ * crash returns, and the kernel reports failure.
+ */
+#include <kassert.h>
+#include <log.h>
+#include <lwp.h>
+#include <mutex.h>
+#include <printf.h>
+#include <rwlock.h>
+#include <string.h>
+#include <time.h>
+
+#include <kern/run.h>
+
+#define NOINLINE	__attribute__((noinline))
+
+static NOINLINE void
+crash_panic(void)
+{
+	panic("crash test: deliberate panic");
+}
+
+static NOINLINE void
+crash_pagefault(void)
+{
+	volatile uintptr_t bad = 0x10;
+
+	*(volatile int *)bad = 1;
+}
+
+static NOINLINE void
+crash_kassert(void)
+{
+	volatile int two = 2;
+
+	KASSERT(two == 3);
+}
+
+static kmutex_t crash_mutex;
+static kmutex_t crash_spin;
+static krwlock_t crash_rwlock;
+
+static NOINLINE void
+crash_mutex_exit_not_owner(void)
+{
+	mutex_init(&crash_mutex, MUTEX_DEFAULT, IPL_NONE);
+	mutex_exit(&crash_mutex);
+}
+
+static NOINLINE void
+crash_mutex_recursion(void)
+{
+	mutex_init(&crash_mutex, MUTEX_DEFAULT, IPL_NONE);
+	mutex_enter(&crash_mutex);
+	mutex_enter(&crash_mutex);
+}
+
+static NOINLINE void
+crash_spin_then_sleep(void)
+{
+	mutex_init(&crash_spin, MUTEX_SPIN, IPL_VM);
+	mutex_enter(&crash_spin);
+	ksleep(NS_PER_MS);
+}
+
+static void
+hold_and_sleep(void *arg)
+{
+	mutex_enter(&crash_mutex);
+	ksleep(3600 * NS_PER_SEC);
+}
+
+static NOINLINE void
+crash_spin_then_block(void)
+{
+	mutex_init(&crash_mutex, MUTEX_DEFAULT, IPL_NONE);
+	mutex_init(&crash_spin, MUTEX_SPIN, IPL_VM);
+	(void)lwp_create(hold_and_sleep, NULL, PRI_KERNEL + 1, NULL, 0,
+	    "holder", NULL);
+	while (mutex_owner(&crash_mutex) == NULL)
+		ksleep(NS_PER_MS);
+	ksleep(10 * NS_PER_MS);		/* let the holder fall asleep */
+	mutex_enter(&crash_spin);
+	mutex_enter(&crash_mutex);
+}
+
+static NOINLINE void
+crash_rw_exit_not_owner(void)
+{
+	rw_init(&crash_rwlock);
+	rw_exit(&crash_rwlock);
+}
+
+static NOINLINE void
+crash_rw_recursion(void)
+{
+	rw_init(&crash_rwlock);
+	rw_enter(&crash_rwlock, RW_WRITER);
+	rw_enter(&crash_rwlock, RW_WRITER);
+}
+
+static NOINLINE unsigned
+recurse_deeply(unsigned depth)
+{
+	volatile char frame[512];
+
+	frame[0] = (char)depth;
+	if (depth == ~0U)	/* never: the guard page comes first */
+		return 0;
+	return recurse_deeply(depth + 1) + frame[0];
+}
+
+static void
+overflow_thread(void *arg)
+{
+	printf("crash: recursing until the stack runs out\n");
+	(void)recurse_deeply(0);
+}
+
+static NOINLINE void
+crash_stack_overflow(void)
+{
+	struct lwp *l;
+
+	if (lwp_create(overflow_thread, NULL, PRI_KERNEL, NULL, LWP_JOINABLE,
+	    "overflow", &l) == 0)
+		lwp_join(l);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} crashes[] = {
+	{ "panic", crash_panic },
+	{ "pagefault", crash_pagefault },
+	{ "kassert", crash_kassert },
+	{ "mutex_exit_not_owner", crash_mutex_exit_not_owner },
+	{ "mutex_recursion", crash_mutex_recursion },
+	{ "spin_then_sleep", crash_spin_then_sleep },
+	{ "spin_then_block", crash_spin_then_block },
+	{ "rw_exit_not_owner", crash_rw_exit_not_owner },
+	{ "rw_recursion", crash_rw_recursion },
+	{ "stack_overflow", crash_stack_overflow },
+};
+
+void
+crash_run(const char *name)
+{
+	for (size_t i = 0; i < nitems(crashes); i++) {
+		if (strcmp(crashes[i].name, name) == 0) {
+			printf("crash: %s\n", name);
+			crashes[i].fn();
+			kerr("crash: '%s' did not crash the kernel", name);
+			return;
+		}
+	}
+	kerr("crash: no crash test named '%s'", name);
+}

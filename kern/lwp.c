@@ -1,0 +1,354 @@
+/*
+ * lwp.c: creating, running and reaping kernel threads (LWPs).
+ *
+ * Life of an LWP: lwp_create allocates the structure, a kernel stack with
+ * an unmapped guard page below it and a turnstile to lend, and makes it
+ * runnable (LSIDL -> LSRUN).  The scheduler runs it (LSONPROC), it sleeps
+ * and wakes (LSSLEEP), and lwp_exit makes it a zombie (LSZOMB).  The LWP
+ * that runs next on that CPU, once the zombie's context is saved, either
+ * wakes the joiner (LW_JOINABLE: lwp_join frees it) or hands it to the
+ * reaper thread, which frees it.  A stack can only be freed by someone
+ * else: nobody frees the stack they run on.
+ *
+ * Stacks live in their own region of kernel address space (KSTACK_BASE),
+ * in slots of KSTACK_SLOT bytes: the first page of a slot is never mapped,
+ * so running off the bottom of a stack faults in the guard page and is
+ * reported as a stack overflow of the LWP (trap.c).
+ *
+ * Locking.  lwp_list_lock (adaptive) covers the list of all LWPs and
+ * lwp_total.  stack_lock (adaptive) covers the slot bitmap.  deathrow_lock
+ * (simplelock, interrupts off) covers the reaper's list of zombies.
+ */
+#include <cpu.h>
+#include <kassert.h>
+#include <kmem.h>
+#include <log.h>
+#include <lwp.h>
+#include <mutex.h>
+#include <printf.h>
+#include <string.h>
+
+#include <kern/lwp_impl.h>
+#include <kern/md.h>
+#include <kern/simplelock.h>
+
+#include <machine/cpuvar.h>
+#include <machine/pmap.h>
+#include <machine/vmparam.h>
+
+#define KSTACK_SLOTS	4096	/* LWPs that can exist at once */
+
+static kmutex_t lwp_list_lock;
+static struct list_head lwp_all = LIST_HEAD_INIT(lwp_all);
+static unsigned lwp_total;
+
+static kmutex_t stack_lock;
+static uint64_t stack_slots_used[KSTACK_SLOTS / 64];
+
+static struct simplelock deathrow_lock = SIMPLELOCK_INITIALIZER;
+static struct list_head deathrow = LIST_HEAD_INIT(deathrow);
+
+static struct lwp lwp0;
+extern char boot_stack_guard[];
+
+static void reaper(void *arg);
+
+static vaddr_t
+stack_alloc(void)
+{
+	unsigned slot = KSTACK_SLOTS;
+	vaddr_t base;
+
+	mutex_enter(&stack_lock);
+	for (unsigned w = 0; w < nitems(stack_slots_used) && slot == KSTACK_SLOTS; w++) {
+		if (~stack_slots_used[w] != 0) {
+			slot = w * 64 + __builtin_ctzll(~stack_slots_used[w]);
+			stack_slots_used[w] |= 1ULL << (slot % 64);
+		}
+	}
+	mutex_exit(&stack_lock);
+	if (slot == KSTACK_SLOTS)
+		return 0;
+	base = KSTACK_BASE + slot * KSTACK_SLOT + PAGE_SIZE;	/* above the guard */
+	for (vaddr_t va = base; va < base + KSTACK_SIZE; va += PAGE_SIZE)
+		pmap_kenter(va, page_alloc(KM_SLEEP), PROT_READ | PROT_WRITE);
+	return base;
+}
+
+static void
+stack_free(vaddr_t base)
+{
+	unsigned slot = (base - PAGE_SIZE - KSTACK_BASE) / KSTACK_SLOT;
+
+	for (vaddr_t va = base; va < base + KSTACK_SIZE; va += PAGE_SIZE)
+		page_free(pmap_kremove(va));
+	mutex_enter(&stack_lock);
+	KASSERTMSG(stack_slots_used[slot / 64] & (1ULL << (slot % 64)),
+	    "stack_free: slot %u of %#lx is not in use", slot, base);
+	stack_slots_used[slot / 64] &= ~(1ULL << (slot % 64));
+	mutex_exit(&stack_lock);
+}
+
+static void
+lwp_init_fields(struct lwp *l, int pri, struct cpu_info *ci, int flags,
+    const char *name)
+{
+	list_init(&l->l_runq);
+	list_init(&l->l_all);
+	list_init(&l->l_sleepchain);
+	list_init(&l->l_pi_held);
+	l->l_bound = ci;
+	l->l_cpu = ci != NULL ? ci : curcpu();
+	l->l_stat = LSIDL;
+	l->l_flags = flags;
+	l->l_base_pri = l->l_pri = pri;
+	strlcpy(l->l_name, name, sizeof(l->l_name));
+}
+
+static void
+lwp_list_add(struct lwp *l)
+{
+	mutex_enter(&lwp_list_lock);
+	list_add_tail(&lwp_all, &l->l_all);
+	lwp_total++;
+	mutex_exit(&lwp_list_lock);
+}
+
+/* lwp0: the boot CPU's first context, on locore's boot stack; it becomes
+ * that CPU's idle LWP.  Called before anything else (no allocation). */
+struct lwp *
+lwp0_init(struct cpu_info *ci)
+{
+	lwp_init_fields(&lwp0, PRI_IDLE, ci, LW_IDLE | LW_SYSTEM, "idle/0");
+	lwp0.l_stat = LSONPROC;
+	lwp0.l_oncpu = 1;
+	lwp0.l_stack = (vaddr_t)boot_stack_guard + PAGE_SIZE;
+	ci->ci_data.cpu_idlelwp = &lwp0;
+	return &lwp0;
+}
+
+void
+lwp_init(void)
+{
+	mutex_init(&lwp_list_lock, MUTEX_DEFAULT, IPL_NONE);
+	mutex_init(&stack_lock, MUTEX_DEFAULT, IPL_NONE);
+	lwp0.l_ts = turnstile_alloc();
+	list_add_tail(&lwp_all, &lwp0.l_all);
+	lwp_total = 1;
+}
+
+static struct lwp *
+lwp_alloc(int pri, struct cpu_info *ci, int flags, const char *name)
+{
+	struct lwp *l = kmem_zalloc(sizeof(*l), KM_SLEEP);
+
+	l->l_stack = stack_alloc();
+	if (l->l_stack == 0) {
+		kmem_free(l, sizeof(*l));
+		return NULL;
+	}
+	lwp_init_fields(l, pri, ci, flags, name);
+	l->l_ts = turnstile_alloc();
+	return l;
+}
+
+/* The idle LWP of another CPU: it starts when that CPU does (smp.c). */
+struct lwp *
+lwp_create_idle(struct cpu_info *ci)
+{
+	char name[LWP_NAME_MAX];
+	struct lwp *l;
+
+	snprintf(name, sizeof(name), "idle/%u", ci->ci_index);
+	l = lwp_alloc(PRI_IDLE, ci, LW_IDLE | LW_SYSTEM, name);
+	KASSERTMSG(l != NULL, "no kernel stack for %s", name);
+	l->l_stat = LSONPROC;
+	l->l_oncpu = 1;
+	lwp_list_add(l);
+	return l;
+}
+
+int
+lwp_create(lwp_func_t func, void *arg, int pri, struct cpu_info *ci,
+    int flags, const char *name, struct lwp **lp)
+{
+	struct lwp *l;
+
+	if (pri < PRI_KERNEL_MIN || pri > PRI_INTR_MAX)
+		return -EINVAL;
+	if (flags & ~LWP_JOINABLE)
+		return -EINVAL;
+	l = lwp_alloc(pri, ci, (flags & LWP_JOINABLE) ? LW_JOINABLE : 0, name);
+	if (l == NULL)
+		return -ENOMEM;
+	l->l_func = func;
+	l->l_arg = arg;
+	cpu_lwp_init(l, func, arg);
+	lwp_list_add(l);
+	if (lp != NULL)
+		*lp = l;
+	sched_setrunnable(l);
+	return 0;
+}
+
+/* lwp_startup: a new LWP's first C code (from lwp_trampoline). */
+void
+lwp_startup(struct lwp *prev)
+{
+	sched_switch_finish(prev);
+	splx(IPL_NONE);
+}
+
+void
+lwp_exit(void)
+{
+	struct lwp *l = curlwp;
+
+	KASSERTMSG(spin_section_count() == 0,
+	    "lwp %s exiting with %d spin mutex(es) held", l->l_name,
+	    spin_section_count());
+	KASSERTMSG(list_empty(&l->l_pi_held),
+	    "lwp %s exiting while owning a contended lock", l->l_name);
+	KASSERTMSG(!(l->l_flags & LW_IDLE), "idle LWP exiting");
+	(void)splsched();
+	l->l_stat = LSZOMB;
+	sched_switch();
+	panic("lwp_exit: zombie %s ran again", l->l_name);
+}
+
+/*
+ * lwp_exited: the zombie prev's context is saved (l_oncpu is clear);
+ * hand it to its joiner or the reaper.  Called by the LWP that ran next,
+ * with interrupts off.
+ */
+void lwp_exited(struct lwp *l);
+void
+lwp_exited(struct lwp *l)
+{
+	if (l->l_flags & LW_JOINABLE) {
+		sleepq_wakeup(l, ~0U);
+		return;
+	}
+	simple_lock(&deathrow_lock);
+	list_add_tail(&deathrow, &l->l_runq);
+	simple_unlock(&deathrow_lock);
+	sleepq_wakeup(&deathrow, 1);
+}
+
+static void
+lwp_free(struct lwp *l)
+{
+	KASSERTMSG(l->l_stat == LSZOMB && !l->l_oncpu,
+	    "freeing lwp %s that is not a dead zombie", l->l_name);
+	mutex_enter(&lwp_list_lock);
+	list_del_init(&l->l_all);
+	lwp_total--;
+	mutex_exit(&lwp_list_lock);
+	stack_free(l->l_stack);
+	turnstile_free(l->l_ts);
+	kmem_free(l, sizeof(*l));
+}
+
+static bool
+is_dead(struct lwp *l)
+{
+	return l->l_stat == LSZOMB && !__atomic_load_n(&l->l_oncpu, __ATOMIC_ACQUIRE);
+}
+
+int
+lwp_join(struct lwp *l)
+{
+	if (!(l->l_flags & LW_JOINABLE))
+		return -EINVAL;
+	KASSERTMSG(l != curlwp, "lwp %s joining itself", l->l_name);
+	for (;;) {
+		struct sleepq_chain *sc = sleepq_lock(l);
+
+		if (is_dead(l)) {
+			sleepq_unlock(sc);
+			break;
+		}
+		(void)sleepq_block(sc, l, "lwpjoin", 0);
+	}
+	lwp_free(l);
+	return 0;
+}
+
+static struct lwp *
+deathrow_take(void)
+{
+	struct lwp *l = NULL;
+	uint64_t was = intr_save();
+
+	simple_lock(&deathrow_lock);
+	if (!list_empty(&deathrow)) {
+		l = list_first_entry(&deathrow, struct lwp, l_runq);
+		list_del_init(&l->l_runq);
+	}
+	simple_unlock(&deathrow_lock);
+	intr_restore(was);
+	return l;
+}
+
+static void
+reaper(void *arg)
+{
+	for (;;) {
+		struct lwp *l;
+		struct sleepq_chain *sc;
+
+		while ((l = deathrow_take()) != NULL)
+			lwp_free(l);
+		sc = sleepq_lock(&deathrow);
+		if (list_empty(&deathrow))
+			(void)sleepq_block(sc, &deathrow, "reaper", 0);
+		else
+			sleepq_unlock(sc);
+	}
+}
+
+/* lwp_start_reaper: start the thread that frees detached zombies. */
+void lwp_start_reaper(void);
+void
+lwp_start_reaper(void)
+{
+	int error = lwp_create(reaper, NULL, PRI_KERNEL, NULL, 0, "reaper", NULL);
+
+	KASSERTMSG(error == 0, "cannot start the reaper: %d", error);
+}
+
+void
+lwp_set_priority(struct lwp *l, int pri)
+{
+	KASSERTMSG(pri >= PRI_KERNEL_MIN && pri <= PRI_INTR_MAX,
+	    "lwp_set_priority: bad priority %d for %s", pri, l->l_name);
+	l->l_base_pri = pri;
+	turnstile_recompute_pri(l);
+}
+
+int lwp_priority(const struct lwp *l) { return l->l_pri; }
+int lwp_base_priority(const struct lwp *l) { return l->l_base_pri; }
+const char *lwp_name(const struct lwp *l) { return l->l_name; }
+struct cpu_info *lwp_cpu(const struct lwp *l) { return l->l_cpu; }
+unsigned lwp_count(void) { return lwp_total; }
+
+void
+lwp_bind(struct lwp *l, struct cpu_info *ci)
+{
+	l->l_bound = ci;
+	if (l == curlwp && ci != NULL && curcpu() != ci)
+		yield();	/* sched_switch sends us to ci */
+}
+
+/* lwp_foreach: call fn on every LWP (for ps and tests).  Context: thread. */
+void lwp_foreach(void (*fn)(struct lwp *, void *), void *arg);
+void
+lwp_foreach(void (*fn)(struct lwp *, void *), void *arg)
+{
+	struct list_head *p;
+
+	mutex_enter(&lwp_list_lock);
+	list_foreach(p, &lwp_all)
+		fn(list_entry(p, struct lwp, l_all), arg);
+	mutex_exit(&lwp_list_lock);
+}

@@ -1,0 +1,101 @@
+/*
+ * main.c: the machine-independent kernel from the scheduler on.
+ *
+ * kern_main runs on the boot CPU in lwp0, which becomes that CPU's idle
+ * LWP: it starts the scheduler's data structures, the timer and cross-call
+ * services, the other CPUs and the reaper, then creates the "main" thread,
+ * which does what the run= option asks:
+ *
+ *	(none)			print a status summary and leave the CPUs idle
+ *	run=ktest		run every in-kernel test suite, then power off
+ *	run=ktest:a,b		run the named suites
+ *	run=bench:NAME		run a benchmark, then power off
+ *	run=crash:NAME		deliberately break a rule (the host checks the panic)
+ */
+#include <cpu.h>
+#include <kassert.h>
+#include <kmem.h>
+#include <log.h>
+#include <lwp.h>
+#include <options.h>
+#include <printf.h>
+#include <reboot.h>
+#include <string.h>
+#include <time.h>
+
+#include <kern/lwp_impl.h>
+#include <kern/main.h>
+#include <kern/md.h>
+#include <kern/run.h>
+
+#include <machine/cpuvar.h>
+
+static char run_opt[128];
+OPTION_STRING("run", run_opt,
+    "what to run after boot: ktest[:SUITE,...], bench:NAME or crash:NAME");
+
+void lwp_start_reaper(void);
+
+static void
+print_status(void)
+{
+	struct kmem_stats ks;
+
+	kmem_get_stats(&ks);
+	kinfo("status: %u CPU%s, %zu MiB of %zu MiB free, clock %lu ms since boot",
+	    ncpu, ncpu == 1 ? "" : "s", ks.ks_pages_free * PAGE_SIZE >> 20,
+	    ks.ks_pages_total * PAGE_SIZE >> 20, nanouptime() / NS_PER_MS);
+	kinfo("no shell yet: the CPUs stay idle (Ctrl-A x quits QEMU)");
+}
+
+static bool
+has_prefix(const char *s, const char *prefix, const char **rest)
+{
+	size_t n = strlen(prefix);
+
+	if (strncmp(s, prefix, n) != 0)
+		return false;
+	*rest = s + n;
+	return true;
+}
+
+static void
+main_thread(void *arg)
+{
+	const char *rest;
+
+	if (strcmp(run_opt, "ktest") == 0)
+		cpu_poweroff(ktest_run(NULL) ? POWEROFF_OK : POWEROFF_FAILED);
+	if (has_prefix(run_opt, "ktest:", &rest))
+		cpu_poweroff(ktest_run(rest) ? POWEROFF_OK : POWEROFF_FAILED);
+	if (has_prefix(run_opt, "bench:", &rest))
+		cpu_poweroff(bench_run(rest) ? POWEROFF_OK : POWEROFF_FAILED);
+	if (has_prefix(run_opt, "crash:", &rest)) {
+		crash_run(rest);
+		cpu_poweroff(POWEROFF_FAILED);
+	}
+	if (run_opt[0] != '\0')
+		kerr("run: unknown action '%s' (expected ktest, ktest:SUITE,..., "
+		    "bench:NAME or crash:NAME)", run_opt);
+	print_status();
+}
+
+void
+kern_main(void)
+{
+	int error;
+
+	sleepq_init();
+	turnstile_init();
+	sched_init();
+	lwp_init();
+	timer_init();
+	xc_init();
+	cpu_intr_init();
+	cpu_start_secondaries();
+	lwp_start_reaper();
+	error = lwp_create(main_thread, NULL, PRI_KERNEL, NULL, 0, "main", NULL);
+	if (error != 0)
+		panic("cannot create the main thread: %d", error);
+	sched_idle();
+}

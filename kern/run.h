@@ -1,0 +1,16 @@
+/*
+ * run.h: the actions of the run= boot option.
+ */
+#ifndef KERN_RUN_H
+#define KERN_RUN_H
+
+#include <types.h>
+
+/* ktest_run: run all suites (spec NULL) or a comma list; true if all passed. */
+bool ktest_run(const char *spec);
+/* bench_run: run the named benchmark set; false if there is no such set. */
+bool bench_run(const char *name);
+/* crash_run: break the named rule; returns only if the kernel survived. */
+void crash_run(const char *name);
+
+#endif
