@@ -36,6 +36,8 @@ OPTION_STRING("run", run_opt,
 
 void lwp_start_reaper(void);
 
+volatile bool cold = true;
+
 static void
 print_status(void)
 {
@@ -97,5 +99,6 @@ kern_main(void)
 	error = lwp_create(main_thread, NULL, PRI_KERNEL, NULL, 0, "main", NULL);
 	if (error != 0)
 		panic("cannot create the main thread: %d", error);
+	cold = false;
 	sched_idle();
 }

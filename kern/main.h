@@ -6,6 +6,9 @@
 
 #include <types.h>
 
+/* cold: true while booting, until the boot CPU starts scheduling. */
+extern volatile bool cold;
+
 /* kern_main: the machine-independent kernel from the scheduler on. */
 __noreturn void kern_main(void);
 

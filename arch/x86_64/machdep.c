@@ -203,7 +203,6 @@ machdep_boot(uint32_t magic, uint32_t mbi_pa)
 	cpu_set_self(&cpu0);
 	cpu_infos[0] = &cpu0;
 	cpu0.ci_curlwp = lwp0_init(&cpu0);
-	cpu0.ci_data.cpu_ipl = IPL_HIGH;	/* until the idle loop starts */
 	pic_mask_all();
 	uart_console_init();
 	copy_multiboot_info(magic, mbi_pa);

@@ -117,7 +117,6 @@ cpu_alloc(unsigned index, uint32_t apicid)
 	ci->ci_self = ci;
 	ci->ci_index = index;
 	ci->ci_apicid = apicid;
-	ci->ci_data.cpu_ipl = IPL_HIGH;		/* until its idle loop starts */
 	return ci;
 }
 

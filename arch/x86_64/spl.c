@@ -11,6 +11,8 @@
  *
  * Rules: splx must restore a level obtained from splraise, in LIFO order.
  * Lowering to IPL_NONE runs a preemption that became due meanwhile.
+ * While the kernel is cold (booting, before the scheduler runs) interrupts
+ * stay disabled whatever the level.
  *
  * Locking: cpu_ipl is touched only by its own CPU with interrupts disabled.
  */
@@ -19,6 +21,7 @@
 #include <spl.h>
 
 #include <kern/lwp_impl.h>
+#include <kern/main.h>
 
 #include <machine/cpufunc.h>
 #include <machine/cpuvar.h>
@@ -64,7 +67,7 @@ splx(ipl_t s)
 	x86_cli();
 	ci = curcpu();
 	ci->ci_data.cpu_ipl = s;
-	if (s >= IPL_VM || ci->ci_data.cpu_intr_depth > 0)
+	if (s >= IPL_VM || ci->ci_data.cpu_intr_depth > 0 || cold)
 		return;
 	if (s == IPL_NONE && ci->ci_data.cpu_want_resched &&
 	    ci->ci_curlwp->l_nopreempt == 0)
