@@ -18,7 +18,7 @@ ARCHFLAGS	:= -m64 -mcmodel=kernel -mno-red-zone -mno-mmx -mno-sse -mno-sse2 \
 		   -mno-3dnow -mno-avx -fno-pic -fno-pie
 CFLAGS_COMMON	:= -std=gnu11 -ffreestanding -fno-builtin-printf -fno-stack-protector \
 		   -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
-		   -fno-strict-aliasing -fno-common -O2 -g $(WARN) $(ARCHFLAGS) \
+		   -fno-strict-aliasing -fno-common -fno-optimize-sibling-calls -O2 -g $(WARN) $(ARCHFLAGS) \
 		   -nostdinc -isystem $(shell $(CC) -print-file-name=include)
 CFLAGS		:= $(CFLAGS_COMMON) -Iinclude -Iarch/$(ARCH)/include -I.
 EXTRA_CFLAGS	:= $(CFLAGS_COMMON) -Iinclude -Iarch/$(ARCH)/include

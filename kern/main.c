@@ -61,11 +61,14 @@ has_prefix(const char *s, const char *prefix, const char **rest)
 	return true;
 }
 
+uint64_t boot_cycles_at_main;
+
 static void
 main_thread(void *arg)
 {
 	const char *rest;
 
+	boot_cycles_at_main = cpu_cycles();
 	if (strcmp(run_opt, "ktest") == 0)
 		cpu_poweroff(ktest_run(NULL) ? POWEROFF_OK : POWEROFF_FAILED);
 	if (has_prefix(run_opt, "ktest:", &rest))

@@ -9,6 +9,9 @@
 /* cold: true while booting, until the boot CPU starts scheduling. */
 extern volatile bool cold;
 
+/* boot_cycles_at_main: the cycle counter when the main thread started. */
+extern uint64_t boot_cycles_at_main;
+
 /* kern_main: the machine-independent kernel from the scheduler on. */
 __noreturn void kern_main(void);
 
