@@ -8,6 +8,7 @@
  * crash returns, and the kernel reports failure.
  */
 #include <kassert.h>
+#include <kmem.h>
 #include <log.h>
 #include <lwp.h>
 #include <mutex.h>
@@ -133,6 +134,40 @@ crash_stack_overflow(void)
 		lwp_join(l);
 }
 
+static NOINLINE void
+crash_kmem_write_after_free(void)
+{
+	volatile char *p = kmem_alloc(64, KM_SLEEP);
+
+	kmem_free((void *)p, 64);
+	p[5] = 1;
+	(void)kmem_alloc(64, KM_SLEEP);
+}
+
+static NOINLINE void
+crash_kmem_double_free(void)
+{
+	void *p = kmem_alloc(64, KM_SLEEP);
+
+	kmem_free(p, 64);
+	kmem_free(p, 64);
+}
+
+static NOINLINE void
+crash_kmem_size_mismatch(void)
+{
+	kmem_free(kmem_alloc(100, KM_SLEEP), 40);
+}
+
+static NOINLINE void
+crash_kmem_redzone(void)
+{
+	char *p = kmem_alloc(100, KM_SLEEP);
+
+	memset(p, 0, 101);
+	kmem_free(p, 100);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -147,6 +182,10 @@ static const struct {
 	{ "rw_exit_not_owner", crash_rw_exit_not_owner },
 	{ "rw_recursion", crash_rw_recursion },
 	{ "stack_overflow", crash_stack_overflow },
+	{ "kmem_write_after_free", crash_kmem_write_after_free },
+	{ "kmem_double_free", crash_kmem_double_free },
+	{ "kmem_size_mismatch", crash_kmem_size_mismatch },
+	{ "kmem_redzone", crash_kmem_redzone },
 };
 
 void

@@ -1,0 +1,233 @@
+# tests/host/test_tools_check.py: tests for tools/check: its unittest
+# output parser, and whole runs (--no-host, --kernel, a temporary --logdir)
+# against a fake QEMU that plays a kernel: passing, failing, hanging,
+# miscounting and wrongly-panicking boots must add up to the right final
+# `N passed, N failed` line and exit status.
+
+import importlib.machinery
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+CHECK = os.path.join(ROOT, "tools", "check")
+
+
+def load(name, path):
+    loader = importlib.machinery.SourceFileLoader(name, path)
+    spec = importlib.util.spec_from_loader(name, loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+check = load("pinwheel_check", CHECK)
+
+FAKE_QEMU = r'''#!%(python)s
+# A fake QEMU playing a Pinwheel kernel; FAKE_SCENARIO picks its faults.
+import os, sys, time
+args = sys.argv[1:]
+cmdline = args[args.index("-append") + 1].split()
+smp = args[args.index("-smp") + 1]
+icount = "-icount" in args
+scenario = os.environ.get("FAKE_SCENARIO", "good")
+out = sys.stdout
+
+GOOD = """KTAP version 1
+1..1
+    KTAP version 1
+    # Subtest: demo
+    1..3
+    ok 1 first
+[    0.0100] smp: %%s CPUs online
+    ok 2 second
+    ok 3 third # SKIP not today
+ok 1 demo
+2 passed, 0 failed
+""" %% smp
+FAILING = """KTAP version 1
+1..1
+    KTAP version 1
+    # Subtest: demo
+    1..3
+    ok 1 first
+    not ok 2 second
+    # tests/demo.c:7: x == 2: 1 (0x1) vs 2 (0x2)
+    ok 3 third # SKIP not today
+not ok 1 demo
+1 passed, 1 failed
+"""
+CRASH = """panic: crash test: deliberate panic
+  #0 0xffffffff80101234 crash_panic+0x12
+  #1 0xffffffff80101300 crash_pagefault+0x1
+page fault
+mutex_exit: m not owned by x
+mutex_enter: m recursion
+sleeping with a spin mutex
+blocking on adaptive mutex m while holding a spin mutex
+rw_exit: x not held
+rw_enter: x recursion
+guard page
+assertion "x" failed
+"""
+
+if "run=ktest" in cmdline:
+    if scenario == "bad" and smp == "4":
+        out.write(FAILING)
+        sys.exit(35)
+    if scenario == "bad" and icount:
+        out.write(GOOD.split("    ok 2")[0])
+        out.flush()
+        time.sleep(600)
+    if scenario == "mismatch" and smp == "2":
+        out.write(GOOD.replace("2 passed, 0 failed", "3 passed, 0 failed"))
+        sys.exit(33)
+    if scenario == "empty":
+        out.write("KTAP version 1\n1..0\n0 passed, 0 failed\n")
+        sys.exit(33)
+    out.write(GOOD)
+    sys.exit(33)
+crash = [w.split(":", 1)[1] for w in cmdline if w.startswith("run=crash:")]
+if crash:
+    if "nosuchopt=1" in cmdline:
+        out.write("options: unknown option 'nosuchopt'\n")
+    if scenario == "bad" and crash[0] == "kassert":
+        out.write("panic: something else entirely\n")
+        sys.exit(37)
+    if scenario == "bad" and crash[0] == "pagefault":
+        out.write(CRASH)
+        sys.exit(0)             # a reset, not a panic
+    out.write(CRASH)
+    sys.exit(37)
+sys.exit(1)
+'''
+
+NDEATH = len(check.DEATH_TESTS)
+
+
+class UnittestParseTest(unittest.TestCase):
+
+    def test_ok(self):
+        out = "a ... ok\n\n" + "-" * 70 + "\nRan 5 tests in 0.1s\n\nOK\n"
+        self.assertEqual(check.parse_unittest(out, 0), (5, 0, []))
+        out = out.replace("OK\n", "OK (skipped=2, expected failures=1)\n")
+        self.assertEqual(check.parse_unittest(out, 0)[:2], (3, 0))
+
+    def test_failed(self):
+        out = ("=" * 70 + "\nFAIL: test_x (m.C.test_x)\n" + "=" * 70 +
+               "\nERROR: test_y (m.C.test_y)\n" + "-" * 70 +
+               "\nRan 6 tests in 0.1s\n\n"
+               "FAILED (failures=1, errors=1, skipped=1)\n")
+        passed, failed, names = check.parse_unittest(out, 1)
+        self.assertEqual((passed, failed), (3, 2))
+        self.assertEqual(names, ["test_x (m.C.test_x)",
+                                 "test_y (m.C.test_y)"])
+
+    def test_did_not_run(self):
+        self.assertEqual(check.parse_unittest("Traceback...\n", 1)[:2],
+                         (0, 1))
+
+    def test_nonzero_status_without_counts_is_a_failure(self):
+        out = "Ran 2 tests in 0.1s\n\nOK\n"
+        self.assertEqual(check.parse_unittest(out, 1)[:2], (1, 1))
+
+
+class CheckRunTest(unittest.TestCase):
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        d = self.tmp.name
+        self.qemu = os.path.join(d, "fake-qemu")
+        with open(self.qemu, "w") as f:
+            f.write(FAKE_QEMU % {"python": sys.executable})
+        os.chmod(self.qemu, 0o755)
+        self.kernel = os.path.join(d, "kernel.elf")
+        with open(self.kernel, "w"):
+            pass
+        self.logdir = os.path.join(d, "logs")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def run_check(self, scenario, *args):
+        env = dict(os.environ, PINWHEEL_QEMU=self.qemu,
+                   FAKE_SCENARIO=scenario, PINWHEEL_CHECK_TIMEOUT="2",
+                   PINWHEEL_CHECK_DEATH_TIMEOUT="20")
+        p = subprocess.run([sys.executable, CHECK, "--no-host", "--kernel",
+                            self.kernel, "--logdir", self.logdir] + list(args),
+                           env=env, stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=300)
+        lines = p.stdout.splitlines()
+        self.assertTrue(lines, p.stderr)
+        return p, lines
+
+    def test_all_good(self):
+        p, lines = self.run_check("good")
+        self.assertEqual(lines[-1], "%d passed, 0 failed" % (4 * 2 + NDEATH),
+                         p.stdout)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertNotIn("FAIL", p.stdout)
+        for name in ("smp1", "smp2", "smp4", "icount", "death-panic",
+                     "death-bad_option"):
+            self.assertTrue(os.path.exists(os.path.join(
+                self.logdir, name + ".log")), name)
+
+    def test_parallel(self):
+        p, lines = self.run_check("good", "-j", "3")
+        self.assertEqual(lines[-1], "%d passed, 0 failed" % (4 * 2 + NDEATH))
+        self.assertEqual(p.returncode, 0)
+
+    def test_quick(self):
+        p, lines = self.run_check("good", "--quick")
+        self.assertEqual(lines[-1], "2 passed, 0 failed")
+        self.assertEqual(p.returncode, 0)
+        self.assertNotIn("death", p.stdout)
+        self.assertNotIn("icount", p.stdout)
+
+    def test_failures_add_up(self):
+        p, lines = self.run_check("bad")
+        # smp1 2 + smp2 2 + smp4 1 + icount 1 (then hangs) + deaths - 2.
+        passed = 2 + 2 + 1 + 1 + NDEATH - 2
+        # smp4's failed case, icount's timeout, kassert, pagefault.
+        self.assertEqual(lines[-1], "%d passed, 4 failed" % passed, p.stdout)
+        self.assertEqual(p.returncode, 1)
+        out = p.stdout
+        self.assertIn("not ok demo.second", out)
+        self.assertIn("# tests/demo.c:7: x == 2: 1 (0x1) vs 2 (0x2)", out)
+        self.assertIn("FAIL boot icount", out)
+        self.assertIn("timeout", out)
+        self.assertIn("FAIL death kassert", out)
+        self.assertIn("output lacks /assertion", out)
+        self.assertIn("FAIL death pagefault", out)
+        self.assertIn("guest reset", out)
+        self.assertIn("PASS death panic", out)
+
+    def test_count_mismatch_is_a_failure(self):
+        p, lines = self.run_check("mismatch")
+        self.assertEqual(lines[-1], "%d passed, 1 failed" % (4 * 2 + NDEATH))
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("kernel says 3 passed, 0 failed", p.stdout)
+
+    def test_zero_tests_is_a_failure(self):
+        p, lines = self.run_check("empty", "--quick")
+        self.assertEqual(lines[-1], "0 passed, 1 failed")
+        self.assertIn("ran zero tests", p.stdout)
+        self.assertEqual(p.returncode, 1)
+
+    def test_qemu_missing_fails_every_boot(self):
+        env = dict(os.environ, PINWHEEL_QEMU="/nonexistent/qemu")
+        p = subprocess.run([sys.executable, CHECK, "--no-host", "--quick",
+                            "--kernel", self.kernel, "--logdir", self.logdir],
+                           env=env, stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.stdout.splitlines()[-1], "0 passed, 1 failed")
+        self.assertIn("could not start", p.stdout)
+        self.assertEqual(p.returncode, 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
