@@ -23,7 +23,7 @@ CFLAGS_COMMON	:= -std=gnu11 -ffreestanding -fno-builtin-printf -fno-stack-protec
 CFLAGS		:= $(CFLAGS_COMMON) -Iinclude -Iarch/$(ARCH)/include -I.
 EXTRA_CFLAGS	:= $(CFLAGS_COMMON) -Iinclude -Iarch/$(ARCH)/include
 ASFLAGS		:= -D__ASSEMBLER__ -Iinclude -Iarch/$(ARCH)/include -I. -m64 -g
-LDFLAGS		:= -nostdlib -static -no-pie -Wl,--no-dynamic-linker \
+LDFLAGS		:= -nostdlib -static -Wl,--no-dynamic-linker \
 		   -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack \
 		   -Wl,--build-id=none -Wl,-T,arch/$(ARCH)/kernel.ld
 

@@ -71,7 +71,13 @@ sleeping with a spin mutex
 blocking on adaptive mutex m while holding a spin mutex
 rw_exit: x not held
 rw_enter: x recursion
-guard page
+guard page at 0xffffc00000018ff8 below the stack of overflow
+  #2 0xffffffff80100f7f recurse_deeply.isra.0+0x1e
+kmem: write after free at 0xffff80000028c0a0 (offset 5, size class 64)
+kmem_free: double free of 0xffff80000028c0a0
+kmem_free: 0xffff8000002702a0 freed with size 40 but allocated from the 128-byte class
+kmem_free: buffer overrun at 0xffff8000002702a0 (offset 100)
+options: bad value 'abc' for 'sched_quantum_ms'
 assertion "x" failed
 """
 
