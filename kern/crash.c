@@ -7,6 +7,7 @@
  * promised message and a symbolized backtrace.  A crash that does not
  * crash returns, and the kernel reports failure.
  */
+#include <cpu.h>
 #include <kassert.h>
 #include <kmem.h>
 #include <log.h>
@@ -168,6 +169,29 @@ crash_kmem_redzone(void)
 	kmem_free(p, 100);
 }
 
+static volatile unsigned panickers_ready;
+
+/* One per CPU, at real-time priority: they meet, then all panic at once. */
+static void
+panic_with_the_others(void *arg)
+{
+	__atomic_fetch_add(&panickers_ready, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&panickers_ready, __ATOMIC_SEQ_CST) < ncpu)
+		;
+	panic("crash test: cpu%u panics with the others", cpu_number());
+}
+
+static NOINLINE void
+crash_panic_on_all_cpus(void)
+{
+	/* Outrank them until all exist, or ours would starve us. */
+	lwp_set_priority(curlwp, PRI_RT_MIN + 1);
+	for (unsigned i = 0; i < ncpu; i++)
+		(void)lwp_create(panic_with_the_others, NULL, PRI_RT_MIN,
+		    cpu_lookup(i), 0, "panicker", NULL);
+	ksleep(NS_PER_SEC);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -182,6 +206,7 @@ static const struct {
 	{ "rw_exit_not_owner", crash_rw_exit_not_owner },
 	{ "rw_recursion", crash_rw_recursion },
 	{ "stack_overflow", crash_stack_overflow },
+	{ "panic_on_all_cpus", crash_panic_on_all_cpus },
 	{ "kmem_write_after_free", crash_kmem_write_after_free },
 	{ "kmem_double_free", crash_kmem_double_free },
 	{ "kmem_size_mismatch", crash_kmem_size_mismatch },

@@ -65,6 +65,7 @@ CRASH = """panic: crash test: deliberate panic
   #0 0xffffffff80101234 crash_panic+0x12
   #1 0xffffffff80101300 crash_pagefault+0x1
 page fault
+  (panic: crash test: cpu1 panics with the others)
 mutex_exit: m not owned by x
 mutex_enter: m recursion
 sleeping with a spin mutex
