@@ -86,7 +86,7 @@ bool ktest_failed(const struct ktest *t);
 } while (0)
 
 #define KT__BOOL(t, fatal, e, want) do {				\
-	if (!!(e) != (want))						\
+	if (((e) ? true : false) != (want))				\
 		ktest_fail(t, fatal, __FILE__, __LINE__,		\
 		    "expected %s to be %s", #e, (want) ? "true" : "false"); \
 } while (0)

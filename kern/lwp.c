@@ -187,7 +187,14 @@ lwp_create(lwp_func_t func, void *arg, int pri, struct cpu_info *ci,
 	lwp_list_add(l);
 	if (lp != NULL)
 		*lp = l;
+	/*
+	 * sched_setrunnable only asks for a reschedule; kpreempt_enable is
+	 * the preemption point that lets a new LWP of higher priority run
+	 * on this CPU before its creator continues.
+	 */
+	kpreempt_disable();
 	sched_setrunnable(l);
+	kpreempt_enable();
 	return 0;
 }
 

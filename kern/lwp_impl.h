@@ -135,12 +135,9 @@ void sched_setrunnable(struct lwp *l);
 void sched_switch(void);		/* at IPL_SCHED, interrupts off */
 void sched_switch_finish(struct lwp *prev);
 void sched_idle(void) __noreturn;
-void sched_resched_cpu(struct cpu_info *ci, int pri);
 void sched_change_pri(struct lwp *l, int pri);	/* locks l's CPU */
 void kpreempt(void);
 void sched_intr_exit(void);
-bool sched_curcpu_runnable_p(void);
-void sched_print_state(void);
 
 /* lwp.c */
 void lwp_init(void);
@@ -199,11 +196,5 @@ void turnstile_handoff(const void *obj, int q, unsigned count,
 void turnstile_recompute_pri(struct lwp *l);
 /* lwp_running: true if l is some CPU's current LWP (not merely pinned). */
 bool lwp_running(const struct lwp *l);
-
-static inline struct lwp *
-lwp_self(void)
-{
-	return curlwp;
-}
 
 #endif

@@ -7,7 +7,10 @@
  * queue.  A CPU runs its highest-priority runnable LWP; among equals in the
  * normal kernel band, a time slice (sched_quantum_ms=, default 10) rotates
  * them; the real-time band is FIFO within a level; the idle LWP runs when
- * nothing else can.
+ * nothing else can.  The slice timer runs whenever a CPU runs anything but
+ * its idle LWP and looks at the band only when it fires, so an LWP whose
+ * priority falls into the kernel band while it runs (an inherited priority
+ * given back) is sliced from then on.
  *
  * Switching.  sched_switch() is called at IPL_SCHED with interrupts off by
  * an LWP that is going to sleep (l_stat already LSSLEEP), exiting (LSZOMB)
@@ -25,12 +28,14 @@
  * next preemption point of that CPU: return from an interrupt to IPL_NONE,
  * splx() down to IPL_NONE, kpreempt_enable().  So a wake-up or an unlock
  * that readies a higher-priority LWP switches to it before the waker
- * continues.
+ * continues.  A CPU holding a spin mutex is never preempted, even one at
+ * IPL_NONE: the switch waits for the release of its last spin mutex.
  *
  * Placement and balancing.  A woken LWP goes to the CPU it last ran on if
  * that CPU would run it now, else to an idle CPU, else back to its last
  * CPU.  An idle CPU pulls the highest-priority waiting LWP from the busiest
- * other CPU before halting.  Bound LWPs (l_bound) only ever run on their
+ * other CPU before halting, and a CPU that preempts an unbound LWP wakes a
+ * halted idle CPU to pull it.  Bound LWPs (l_bound) only ever run on their
  * CPU; lwp_bind on oneself migrates through sched_switch_finish.
  *
  * Interrupt threads (next issue).  An LWP pinned beneath an interrupt
@@ -165,16 +170,6 @@ resched(struct cpu_info *ci, int pri)
 		cpu_send_resched(ci);
 }
 
-void
-sched_resched_cpu(struct cpu_info *ci, int pri)
-{
-	uint64_t was = intr_save();
-
-	simple_lock(&cpudata(ci)->cpu_schedlock);
-	resched(ci, pri);
-	simple_unlock(&cpudata(ci)->cpu_schedlock);
-	intr_restore(was);
-}
 
 static bool
 cpu_is_idle(struct cpu_info *ci)
@@ -272,7 +267,7 @@ arm_slice(struct cpu_info *ci, struct lwp *next)
 {
 	struct cpu_data *cd = cpudata(ci);
 
-	if (is_timesliced(next)) {
+	if (next != cd->cpu_idlelwp) {
 		timer_event_arm(&cd->cpu_slice_timer,
 		    nanouptime() + sched_quantum_ms * NS_PER_MS);
 	} else {
@@ -289,9 +284,9 @@ slice_expired(struct timer_event *te, void *arg)
 	struct lwp *l = ci->ci_curlwp;
 
 	simple_lock(&cd->cpu_schedlock);
-	if (rq_highest(&cd->cpu_rq) >= l->l_pri && l != cd->cpu_idlelwp)
+	if (is_timesliced(l) && rq_highest(&cd->cpu_rq) >= l->l_pri)
 		cd->cpu_want_resched = true;
-	else if (is_timesliced(l))
+	else if (l != cd->cpu_idlelwp)
 		timer_event_arm(te, nanouptime() + sched_quantum_ms * NS_PER_MS);
 	simple_unlock(&cd->cpu_schedlock);
 }
@@ -359,6 +354,7 @@ sched_switch(void)
 	cd->cpu_want_resched = false;
 	if (next == l) {
 		l->l_stat = LSONPROC;
+		arm_slice(ci, l);	/* a new slice, even if the old one ran out */
 		simple_unlock(&cd->cpu_schedlock);
 		return;
 	}
@@ -376,6 +372,24 @@ sched_switch(void)
 void lwp_exited(struct lwp *l);
 
 /*
+ * An LWP was preempted and left waiting on self's queue: wake one halted
+ * idle CPU, if any, so that it pulls it instead of waiting for its next
+ * interrupt.
+ */
+static void
+kick_idle_cpu(struct cpu_info *self)
+{
+	for (unsigned i = 0; i < ncpu; i++) {
+		struct cpu_info *ci = cpu_infos[i];
+
+		if (ci != self && cpu_is_idle(ci) && cpudata(ci)->cpu_idle) {
+			cpu_send_resched(ci);
+			return;
+		}
+	}
+}
+
+/*
  * sched_switch_finish: the first thing an LWP does after being switched
  * to: release the switch's lock and let prev go where it is going.
  */
@@ -391,6 +405,8 @@ sched_switch_finish(struct lwp *prev)
 		lwp_exited(prev);
 	else if (stat == LSIDL)
 		sched_setrunnable(prev);	/* migrating to its bound CPU */
+	else if (stat == LSRUN && prev->l_bound == NULL)
+		kick_idle_cpu(ci);
 }
 
 /*
@@ -406,11 +422,12 @@ kpreempt(void)
 
 	KASSERT(!intr_enabled());
 	if (!cd->cpu_want_resched || ci->ci_curlwp->l_nopreempt != 0 ||
-	    s != IPL_NONE || cd->cpu_intr_depth != 0)
+	    s != IPL_NONE || cd->cpu_intr_depth != 0 || cd->cpu_mtx_count != 0)
 		return;
 	cd->cpu_ipl = IPL_SCHED;
 	sched_switch();
-	cd->cpu_ipl = s;
+	/* We may resume on another CPU: restore the level of that one. */
+	cpudata(curcpu())->cpu_ipl = s;
 }
 
 /* sched_intr_exit: the preemption point on return from an interrupt. */
@@ -453,11 +470,6 @@ kpreempt_enable(void)
 	}
 }
 
-bool
-sched_curcpu_runnable_p(void)
-{
-	return cpudata(curcpu())->cpu_rq.rq_count > 0;
-}
 
 /*
  * steal_from: move the best migratable LWP waiting on victim's run queue
@@ -543,14 +555,3 @@ sched_idle(void)
 	}
 }
 
-void
-sched_print_state(void)
-{
-	for (unsigned i = 0; i < ncpu; i++) {
-		struct cpu_info *ci = cpu_infos[i];
-
-		printf("cpu%u: running %s, %u queued, %lu switches\n", i,
-		    ci->ci_curlwp->l_name, cpudata(ci)->cpu_rq.rq_count,
-		    cpudata(ci)->cpu_nswitch);
-	}
-}

@@ -40,8 +40,6 @@ struct cpu_info {
 	uint64_t ci_gdt[5] __aligned(16);	/* null, code, data, TSS (2) */
 	struct x86_tss ci_tss __aligned(16);
 	vaddr_t ci_ist[NIST];		/* top of each IST stack */
-	/* Cross calls (xcall.c): work queued for this CPU. */
-	volatile uint64_t ci_xc_gen;
 };
 
 void cpu_attach_boot(void);
