@@ -327,11 +327,10 @@ void
 turnstile_handoff(const void *obj, int q, unsigned count, struct lwp *newowner)
 {
 	struct turnstile *ts = ts_lookup(obj);
-	struct lwp *prev_owner;
 
 	KASSERT(simple_lock_held(&turnstile_lock));
 	KASSERTMSG(ts != NULL, "turnstile_handoff: nobody waits on %p", obj);
-	prev_owner = ts->ts_owner;
+	/* set_owner re-derives the old owner's priority when it changes. */
 	while (count-- > 0) {
 		struct lwp *l = queue_first(ts, q);
 
@@ -349,8 +348,6 @@ turnstile_handoff(const void *obj, int q, unsigned count, struct lwp *newowner)
 		if (newowner != NULL)
 			propagate(newowner);
 	}
-	if (prev_owner != NULL)
-		propagate(prev_owner);
 }
 
 void
