@@ -30,6 +30,7 @@
 #ifndef PINWHEEL_KTEST_H
 #define PINWHEEL_KTEST_H
 
+#include <lwp.h>
 #include <types.h>
 
 struct ktest;
@@ -67,6 +68,57 @@ void ktest_log(struct ktest *t, const char *fmt, ...)
 __attribute__((noreturn)) void ktest_skip(struct ktest *t, const char *why);
 /* ktest_failed: true if the current case has recorded a failure. */
 bool ktest_failed(const struct ktest *t);
+
+/*
+ * Helpers for cases that run several threads.
+ *
+ * ktest_spawn: create a joinable LWP running fn(arg) at priority pri,
+ * bound to ci (NULL: any CPU), named name; the case must lwp_join it.  If
+ * lwp_create fails, records a fatal failure naming the LWP and the error,
+ * which ends the case when called from the case's own thread.
+ * Context: thread.  Returns the new LWP (NULL only after a failure
+ * recorded from another thread).
+ */
+struct lwp *ktest_spawn(struct ktest *t, lwp_func_t fn, void *arg, int pri,
+    struct cpu_info *ci, const char *name);
+
+/*
+ * ktest_set_flag: set *flag to 1 with release semantics, so that whatever
+ * the caller wrote before is visible to a thread that sees the flag set.
+ * Context: any.
+ */
+void ktest_set_flag(volatile int *flag);
+
+/*
+ * ktest_wait_flag: wait until *flag is non-zero, looking every millisecond
+ * and sleeping (ksleep) in between, for timeout_ns worth of sleeps: at
+ * least timeout_ns, longer if sleeps overrun.  The look has acquire
+ * semantics (pairs with ktest_set_flag).  Context: thread; sleeps.
+ * Returns true if the flag was set, false if the wait ran out.
+ */
+bool ktest_wait_flag(volatile int *flag, uint64_t timeout_ns);
+
+/*
+ * The stage CPU: one CPU (the last, away from the boot CPU) on which a
+ * case runs every thread of a scenario, so that the scheduler alone
+ * decides their order.  ktest_stage_enter binds the calling thread there
+ * at the lowest kernel priority (PRI_KERNEL_MIN): from then on, yield()
+ * returns only once every helper of higher priority started there has
+ * blocked or gone to sleep.  Context: the case's thread (a fresh thread
+ * per case, so nothing needs undoing).
+ */
+struct cpu_info *ktest_stage_cpu(void);
+void ktest_stage_enter(void);
+
+/*
+ * ktest_take_interrupt: make this CPU take a timer interrupt now and wait
+ * (busy, for up to a second) until it has.  The return from an interrupt
+ * is a preemption point, so a case can show that something held a
+ * preemption off across one.  The caller must stay on this CPU (bound, or
+ * with preemption disabled).  Context: thread, below IPL_VM (the timer
+ * interrupt must get in).  Returns true if the interrupt came.
+ */
+bool ktest_take_interrupt(void);
 
 #define KT__CMP(t, fatal, a, op, b) do {				\
 	__typeof__(a) kt_a_ = (a);					\

@@ -7,6 +7,9 @@
  * time limit: a case that overruns it is a hung test, and the kernel panics
  * naming it rather than hanging silently.
  *
+ * The helpers that suites share (threads, flags, the stage CPU, a timer
+ * interrupt on demand) are here too, so that there is one copy of each.
+ *
  * Locking.  kt_lock (adaptive) covers kt_done; kt_failed is set by any
  * thread (a bool, only ever set) and read after the case is joined.
  */
@@ -17,8 +20,10 @@
 #include <mutex.h>
 #include <options.h>
 #include <printf.h>
+#include <spl.h>
 #include <string.h>
 #include <time.h>
+#include <timer.h>
 
 #include <kern/run.h>
 
@@ -35,6 +40,8 @@ struct ktest {
 	bool kt_skipped;
 	char kt_skip_reason[96];
 };
+
+#define WAIT_FLAG_POLL_NS	NS_PER_MS
 
 static uint64_t ktest_timeout = 300;
 OPTION_U64("ktest_timeout", ktest_timeout, 1, 86400,
@@ -101,6 +108,73 @@ ktest_skip(struct ktest *t, const char *why)
 	t->kt_skipped = true;
 	strlcpy(t->kt_skip_reason, why, sizeof(t->kt_skip_reason));
 	case_finish(t);
+}
+
+struct lwp *
+ktest_spawn(struct ktest *t, lwp_func_t fn, void *arg, int pri,
+    struct cpu_info *ci, const char *name)
+{
+	struct lwp *l = NULL;
+	int error;
+
+	error = lwp_create(fn, arg, pri, ci, LWP_JOINABLE, name, &l);
+	if (error != 0)
+		ktest_fail(t, true, __FILE__, __LINE__,
+		    "cannot create LWP \"%s\": lwp_create returned %d",
+		    name, error);
+	return l;
+}
+
+void
+ktest_set_flag(volatile int *flag)
+{
+	__atomic_store_n(flag, 1, __ATOMIC_RELEASE);
+}
+
+bool
+ktest_wait_flag(volatile int *flag, uint64_t timeout_ns)
+{
+	for (uint64_t i = 0; i < timeout_ns / WAIT_FLAG_POLL_NS; i++) {
+		if (__atomic_load_n(flag, __ATOMIC_ACQUIRE))
+			return true;
+		ksleep(WAIT_FLAG_POLL_NS);
+	}
+	return __atomic_load_n(flag, __ATOMIC_ACQUIRE) != 0;
+}
+
+struct cpu_info *
+ktest_stage_cpu(void)
+{
+	return cpu_lookup(ncpu - 1);
+}
+
+void
+ktest_stage_enter(void)
+{
+	lwp_bind(curlwp, ktest_stage_cpu());
+	lwp_set_priority(curlwp, PRI_KERNEL_MIN);
+}
+
+static void
+count_fire(struct timer_event *te, void *arg)
+{
+	__atomic_fetch_add((volatile unsigned *)arg, 1, __ATOMIC_RELAXED);
+}
+
+bool
+ktest_take_interrupt(void)
+{
+	struct timer_event te;
+	volatile unsigned fired = 0;
+
+	KASSERTMSG(curipl() < IPL_VM, "ktest_take_interrupt at %s: the timer "
+	    "interrupt cannot get in", ipl_name(curipl()));
+	timer_event_init(&te, count_fire, (void *)&fired);
+	timer_event_arm(&te, nanouptime());
+	for (unsigned i = 0; i < 10000 && fired == 0; i++)
+		delay_ns(100 * NS_PER_US);
+	(void)timer_event_cancel(&te);
+	return fired != 0;
 }
 
 static void

@@ -28,18 +28,6 @@
 #define WAIT_LIMIT_NS	(10 * NS_PER_SEC)
 #define PINGPONG_ROUNDS	1000
 
-static struct lwp *
-spawn(struct ktest *t, lwp_func_t fn, void *arg, int pri, struct cpu_info *ci,
-    const char *name)
-{
-	struct lwp *l = NULL;
-	int error;
-
-	error = lwp_create(fn, arg, pri, ci, LWP_JOINABLE, name, &l);
-	KT_ASSERT_EQ(t, error, 0);
-	return l;
-}
-
 static kmutex_t cv_lock;
 static kcondvar_t cv;
 
@@ -120,8 +108,8 @@ pingpong_run(struct ktest *t, kmutex_type_t type, ipl_t ipl)
 	pp.pp_abort = false;
 	pp.pp_ipl = ipl;
 	for (unsigned i = 0; i < 2; i++)
-		l[i] = spawn(t, pingpong_player, (void *)(uintptr_t)i, PRI_KERNEL,
-		    cpu_lookup(i % ncpu), i == 0 ? "ping" : "pong");
+		l[i] = ktest_spawn(t, pingpong_player, (void *)(uintptr_t)i,
+		    PRI_KERNEL, cpu_lookup(i % ncpu), i == 0 ? "ping" : "pong");
 	for (unsigned i = 0; i < 2; i++)
 		KT_EXPECT_EQ(t, lwp_join(l[i]), 0);
 	KT_EXPECT_EQ(t, pp.pp_rounds[0], (unsigned)PINGPONG_ROUNDS);
@@ -196,7 +184,8 @@ tokens_start(struct ktest *t, struct token_waiter *w, struct lwp **l,
 	for (unsigned i = 0; i < n; i++) {
 		w[i].tw_rank = -1;
 		snprintf(name, sizeof(name), "tokens%u", i);
-		l[i] = spawn(t, token_waiter_main, &w[i], w[i].tw_pri, NULL, name);
+		l[i] = ktest_spawn(t, token_waiter_main, &w[i], w[i].tw_pri,
+		    NULL, name);
 	}
 }
 
@@ -310,7 +299,8 @@ cv_broadcast_wakes_every_waiter_once(struct ktest *t)
 	bc.bc_go = false;
 	for (unsigned i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "bcast%u", i);
-		l[i] = spawn(t, bcast_waiter, NULL, PRI_KERNEL, NULL, name);
+		l[i] = ktest_spawn(t, bcast_waiter, NULL, PRI_KERNEL, NULL,
+		    name);
 	}
 	KT_ASSERT_TRUE(t, wait_for_count(&bc.bc_waiting, n));
 	KT_EXPECT_TRUE(t, cv_has_waiters(&cv));
@@ -390,7 +380,8 @@ cv_timedwait_returns_zero_when_signalled(struct ktest *t)
 	tw.tw_go = false;
 	tw.tw_error = -1;
 	tw.tw_owned = -1;
-	l = spawn(t, timed_waiter_main, NULL, PRI_KERNEL, NULL, "timedwaiter");
+	l = ktest_spawn(t, timed_waiter_main, NULL, PRI_KERNEL, NULL,
+	    "timedwaiter");
 	KT_ASSERT_TRUE(t, wait_for_count(&tw.tw_waiting, 1));
 	tw.tw_go = true;
 	cv_signal(&cv);
@@ -418,7 +409,7 @@ cv_wait_releases_the_mutex_while_asleep_and_holds_it_on_return(struct ktest *t)
 	tw.tw_go = false;
 	tw.tw_error = -1;
 	tw.tw_owned = -1;
-	l = spawn(t, timed_waiter_main, NULL, PRI_KERNEL, NULL, "waiter");
+	l = ktest_spawn(t, timed_waiter_main, NULL, PRI_KERNEL, NULL, "waiter");
 	for (unsigned i = 0; i < POLL_MAX && !free_while_asleep; i++) {
 		if (mutex_tryenter(&cv_lock)) {
 			if (tw.tw_waiting) {

@@ -21,59 +21,12 @@
 #include <time.h>
 #include <types.h>
 
-#define POLL_NS		(1 * NS_PER_MS)
-#define POLL_MAX	5000	/* a working lock never needs this many */
+/* How long a helper waits for a flag: a working lock never needs this. */
+#define WAIT_NS		(5 * NS_PER_SEC)
 
 #define HAMMER_PER_CPU	2
 #define HAMMER_ITERS	2000
 #define HAMMER_YIELD_EVERY 64
-
-static bool
-wait_for(volatile int *flag)
-{
-	for (unsigned i = 0; i < POLL_MAX; i++) {
-		if (__atomic_load_n(flag, __ATOMIC_ACQUIRE))
-			return true;
-		ksleep(POLL_NS);
-	}
-	return __atomic_load_n(flag, __ATOMIC_ACQUIRE) != 0;
-}
-
-static void
-set_flag(volatile int *flag)
-{
-	__atomic_store_n(flag, 1, __ATOMIC_RELEASE);
-}
-
-static struct lwp *
-spawn(struct ktest *t, lwp_func_t fn, void *arg, int pri, struct cpu_info *ci,
-    const char *name)
-{
-	struct lwp *l = NULL;
-	int error;
-
-	error = lwp_create(fn, arg, pri, ci, LWP_JOINABLE, name, &l);
-	KT_ASSERT_EQ(t, error, 0);
-	return l;
-}
-
-static struct cpu_info *
-stage_cpu(void)
-{
-	return cpu_lookup(ncpu - 1);
-}
-
-/*
- * stage_enter: bind the case's thread to the stage CPU at the lowest
- * kernel priority: from now on yield() returns only once every helper of
- * higher priority started there has blocked or gone to sleep.
- */
-static void
-stage_enter(void)
-{
-	lwp_bind(curlwp, stage_cpu());
-	lwp_set_priority(curlwp, PRI_KERNEL_MIN);
-}
 
 /*
  * Counting under contention.
@@ -138,12 +91,12 @@ hammer_run(struct ktest *t, kmutex_type_t type, ipl_t ipl, bool yield_inside)
 	mutex_init(&hammer.hm_lock, type, ipl);
 	for (unsigned i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "hammer%u", i);
-		lwps[i] = spawn(t, hammer_worker, &hammer, PRI_KERNEL,
+		lwps[i] = ktest_spawn(t, hammer_worker, &hammer, PRI_KERNEL,
 		    cpu_lookup(i % ncpu), name);
 	}
 	while (__atomic_load_n(&hammer.hm_ready, __ATOMIC_ACQUIRE) < n)
 		ksleep(NS_PER_MS);
-	set_flag(&hammer.hm_go);
+	ktest_set_flag(&hammer.hm_go);
 	for (unsigned i = 0; i < n; i++)
 		KT_EXPECT_EQ(t, lwp_join(lwps[i]), 0);
 	KT_EXPECT_EQ(t, hammer.hm_count, (uint64_t)n * HAMMER_ITERS);
@@ -243,12 +196,12 @@ holder_main(void *arg)
 	struct holder *h = arg;
 
 	mutex_enter(h->ho_lock);
-	set_flag(&h->ho_held);
+	ktest_set_flag(&h->ho_held);
 	if (h->ho_spin_wait) {
 		while (!__atomic_load_n(&h->ho_release, __ATOMIC_ACQUIRE))
 			continue;
 	} else {
-		(void)wait_for(&h->ho_release);
+		(void)ktest_wait_flag(&h->ho_release, WAIT_NS);
 	}
 	mutex_exit(h->ho_lock);
 }
@@ -261,7 +214,7 @@ holder_start(struct ktest *t, struct holder *h, kmutex_t *m, bool spin_wait,
 	h->ho_held = 0;
 	h->ho_release = 0;
 	h->ho_spin_wait = spin_wait;
-	*lp = spawn(t, holder_main, h, PRI_KERNEL, ci, "holder");
+	*lp = ktest_spawn(t, holder_main, h, PRI_KERNEL, ci, "holder");
 }
 
 static void
@@ -272,14 +225,14 @@ adaptive_mutex_tryenter_fails_while_another_lwp_holds_it(struct ktest *t)
 
 	mutex_init(&shared_mutex, MUTEX_ADAPTIVE, IPL_NONE);
 	holder_start(t, &holder, &shared_mutex, false, NULL, &l);
-	KT_EXPECT_TRUE(t, wait_for(&holder.ho_held));
+	KT_EXPECT_TRUE(t, ktest_wait_flag(&holder.ho_held, WAIT_NS));
 	got = mutex_tryenter(&shared_mutex);
 	KT_EXPECT_FALSE(t, got);
 	if (got)
 		mutex_exit(&shared_mutex);
 	KT_EXPECT_FALSE(t, mutex_owned(&shared_mutex));
 	KT_EXPECT_EQ(t, mutex_owner(&shared_mutex), l);
-	set_flag(&holder.ho_release);
+	ktest_set_flag(&holder.ho_release);
 	KT_EXPECT_EQ(t, lwp_join(l), 0);
 	KT_EXPECT_TRUE(t, mutex_tryenter(&shared_mutex));
 	KT_EXPECT_TRUE(t, mutex_owned(&shared_mutex));
@@ -298,7 +251,7 @@ spin_mutex_tryenter_fails_while_another_cpu_holds_it(struct ktest *t)
 	lwp_bind(curlwp, cpu_lookup(0));
 	mutex_init(&shared_mutex, MUTEX_SPIN, IPL_VM);
 	holder_start(t, &holder, &shared_mutex, true, cpu_lookup(1), &l);
-	KT_EXPECT_TRUE(t, wait_for(&holder.ho_held));
+	KT_EXPECT_TRUE(t, ktest_wait_flag(&holder.ho_held, WAIT_NS));
 	got = mutex_tryenter(&shared_mutex);
 	KT_EXPECT_FALSE(t, got);
 	if (got)
@@ -306,7 +259,7 @@ spin_mutex_tryenter_fails_while_another_cpu_holds_it(struct ktest *t)
 	KT_EXPECT_EQ(t, curipl(), IPL_NONE);	/* a failed try lowers it again */
 	KT_EXPECT_FALSE(t, mutex_owned(&shared_mutex));
 	KT_EXPECT_EQ(t, mutex_owner(&shared_mutex), l);
-	set_flag(&holder.ho_release);
+	ktest_set_flag(&holder.ho_release);
 	KT_EXPECT_EQ(t, lwp_join(l), 0);
 	KT_EXPECT_TRUE(t, mutex_tryenter(&shared_mutex));
 	mutex_exit(&shared_mutex);
@@ -341,7 +294,8 @@ mutex_owned_is_true_only_in_the_holding_lwp(struct ktest *t)
 	probe.op_lock = &shared_mutex;
 	probe.op_owned = -1;
 	probe.op_owner = NULL;
-	l = spawn(t, owned_probe_main, &probe, PRI_KERNEL, NULL, "ownedprobe");
+	l = ktest_spawn(t, owned_probe_main, &probe, PRI_KERNEL, NULL,
+	    "ownedprobe");
 	KT_EXPECT_EQ(t, lwp_join(l), 0);
 	KT_EXPECT_EQ(t, probe.op_owned, 0);
 	KT_EXPECT_EQ(t, probe.op_owner, curlwp);
@@ -378,13 +332,14 @@ mutex_exit_hands_the_mutex_to_a_blocked_waiter_before_it_runs(struct ktest *t)
 	struct lwp *l, *owner;
 	bool got;
 
-	lwp_bind(curlwp, stage_cpu());
+	lwp_bind(curlwp, ktest_stage_cpu());
 	mutex_init(&shared_mutex, MUTEX_ADAPTIVE, IPL_NONE);
 	handoff_seq = 0;
 	w.w_lock = &shared_mutex;
 	w.w_rank = -1;
 	mutex_enter(&shared_mutex);
-	l = spawn(t, waiter_main, &w, PRI_KERNEL + 8, stage_cpu(), "waiter");
+	l = ktest_spawn(t, waiter_main, &w, PRI_KERNEL + 8, ktest_stage_cpu(),
+	    "waiter");
 	yield();		/* it runs, finds us off CPU and blocks */
 	KT_EXPECT_EQ(t, w.w_rank, -1);
 
@@ -421,10 +376,10 @@ mutex_is_handed_to_waiters_in_priority_order(struct ktest *t)
 	struct lwp *hl, *wl[nitems(order_pri)];
 	char name[24];
 
-	stage_enter();
+	ktest_stage_enter();
 	mutex_init(&shared_mutex, MUTEX_ADAPTIVE, IPL_NONE);
 	handoff_seq = 0;
-	holder_start(t, &holder, &shared_mutex, false, stage_cpu(), &hl);
+	holder_start(t, &holder, &shared_mutex, false, ktest_stage_cpu(), &hl);
 	yield();
 	KT_ASSERT_TRUE(t, holder.ho_held);
 	for (unsigned i = 0; i < nitems(order_pri); i++) {
@@ -432,12 +387,12 @@ mutex_is_handed_to_waiters_in_priority_order(struct ktest *t)
 		w[i].w_pri = order_pri[i];
 		w[i].w_rank = -1;
 		snprintf(name, sizeof(name), "waiter%u/%d", i, order_pri[i]);
-		wl[i] = spawn(t, waiter_main, &w[i], order_pri[i], stage_cpu(),
-		    name);
+		wl[i] = ktest_spawn(t, waiter_main, &w[i], order_pri[i],
+		    ktest_stage_cpu(), name);
 		yield();	/* it blocks before the next one arrives */
 		KT_EXPECT_EQ(t, w[i].w_rank, -1);
 	}
-	set_flag(&holder.ho_release);
+	ktest_set_flag(&holder.ho_release);
 	KT_EXPECT_EQ(t, lwp_join(hl), 0);
 	for (unsigned i = 0; i < nitems(order_pri); i++) {
 		KT_EXPECT_EQ(t, lwp_join(wl[i]), 0);

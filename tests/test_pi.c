@@ -21,51 +21,14 @@
 #include <time.h>
 #include <types.h>
 
-#define POLL_NS		(1 * NS_PER_MS)
-#define POLL_MAX	5000	/* a working kernel never needs this many */
+/* How long a helper waits for a flag: a working kernel never needs this. */
+#define WAIT_NS		(5 * NS_PER_SEC)
 #define HOG_LIMIT_NS	(2 * NS_PER_SEC)
 
 #define PRI_L		PRI_KERNEL
 #define PRI_L1		(PRI_KERNEL + 8)
 #define PRI_M		(PRI_RT_MIN + 20)
 #define PRI_H		(PRI_RT_MIN + 40)
-
-static bool
-wait_for(volatile int *flag)
-{
-	for (unsigned i = 0; i < POLL_MAX; i++) {
-		if (__atomic_load_n(flag, __ATOMIC_ACQUIRE))
-			return true;
-		ksleep(POLL_NS);
-	}
-	return __atomic_load_n(flag, __ATOMIC_ACQUIRE) != 0;
-}
-
-static void
-set_flag(volatile int *flag)
-{
-	__atomic_store_n(flag, 1, __ATOMIC_RELEASE);
-}
-
-static struct lwp *
-spawn(struct ktest *t, lwp_func_t fn, void *arg, int pri, const char *name)
-{
-	struct lwp *l = NULL;
-	int error;
-
-	error = lwp_create(fn, arg, pri, cpu_lookup(ncpu - 1), LWP_JOINABLE,
-	    name, &l);
-	KT_ASSERT_EQ(t, error, 0);
-	return l;
-}
-
-/* Run the case's thread on the stage CPU below every helper. */
-static void
-stage_enter(void)
-{
-	lwp_bind(curlwp, cpu_lookup(ncpu - 1));
-	lwp_set_priority(curlwp, PRI_KERNEL_MIN);
-}
 
 static volatile unsigned seq;
 
@@ -124,12 +87,12 @@ static void
 inversion_low(void *arg)
 {
 	lock(iv.iv_holder_kind);
-	set_flag(&iv.iv_l_holds);
+	ktest_set_flag(&iv.iv_l_holds);
 	/*
 	 * Sleeping in small steps: when we next run after H announced itself,
 	 * H (above us on this CPU) has already blocked.
 	 */
-	(void)wait_for(&iv.iv_h_entering);
+	(void)ktest_wait_flag(&iv.iv_h_entering, WAIT_NS);
 	iv.iv_l_pri_lent = lwp_priority(curlwp);
 	unlock(iv.iv_holder_kind);
 	iv.iv_l_pri_after = lwp_priority(curlwp);
@@ -140,7 +103,7 @@ inversion_medium(void *arg)
 {
 	uint64_t give_up = nanouptime() + HOG_LIMIT_NS;
 
-	set_flag(&iv.iv_m_running);
+	ktest_set_flag(&iv.iv_m_running);
 	while (!__atomic_load_n(&iv.iv_h_done, __ATOMIC_ACQUIRE)) {
 		if (nanouptime() >= give_up) {
 			iv.iv_m_gave_up = 1;
@@ -154,12 +117,12 @@ inversion_medium(void *arg)
 static void
 inversion_high(void *arg)
 {
-	(void)wait_for(&iv.iv_m_running);
-	set_flag(&iv.iv_h_entering);
+	(void)ktest_wait_flag(&iv.iv_m_running, WAIT_NS);
+	ktest_set_flag(&iv.iv_h_entering);
 	lock(iv.iv_waiter_kind);
 	iv.iv_h_seq = next_seq();
 	unlock(iv.iv_waiter_kind);
-	set_flag(&iv.iv_h_done);
+	ktest_set_flag(&iv.iv_h_done);
 }
 
 static void
@@ -167,7 +130,7 @@ inversion_run(struct ktest *t, enum lock_kind holder, enum lock_kind waiter)
 {
 	struct lwp *l, *m, *h;
 
-	stage_enter();
+	ktest_stage_enter();
 	mutex_init(&m1, MUTEX_ADAPTIVE, IPL_NONE);
 	rw_init(&rwl);
 	seq = 0;
@@ -176,12 +139,15 @@ inversion_run(struct ktest *t, enum lock_kind holder, enum lock_kind waiter)
 		.iv_l_pri_lent = -1, .iv_l_pri_after = -1,
 		.iv_h_seq = -1, .iv_m_seq = -1, .iv_m_saw_h_done = -1,
 	};
-	l = spawn(t, inversion_low, NULL, PRI_L, "pi-low");
+	l = ktest_spawn(t, inversion_low, NULL, PRI_L,
+	    ktest_stage_cpu(), "pi-low");
 	yield();
 	KT_EXPECT_TRUE(t, iv.iv_l_holds);
-	h = spawn(t, inversion_high, NULL, PRI_H, "pi-high");
+	h = ktest_spawn(t, inversion_high, NULL, PRI_H,
+	    ktest_stage_cpu(), "pi-high");
 	yield();		/* H sleeps until M runs */
-	m = spawn(t, inversion_medium, NULL, PRI_M, "pi-medium");
+	m = ktest_spawn(t, inversion_medium, NULL, PRI_M,
+	    ktest_stage_cpu(), "pi-medium");
 	KT_EXPECT_EQ(t, lwp_join(m), 0);
 	KT_EXPECT_EQ(t, lwp_join(h), 0);
 	KT_EXPECT_EQ(t, lwp_join(l), 0);
@@ -237,8 +203,8 @@ static void
 chain_l2(void *arg)
 {
 	mutex_enter(&m2);
-	set_flag(&ch.ch_l2_holds);
-	(void)wait_for(&ch.ch_h_entering);
+	ktest_set_flag(&ch.ch_l2_holds);
+	(void)ktest_wait_flag(&ch.ch_h_entering, WAIT_NS);
 	ch.ch_l2_pri_lent = lwp_priority(curlwp);
 	ch.ch_l2_seq = next_seq();
 	mutex_exit(&m2);
@@ -249,7 +215,7 @@ static void
 chain_l1(void *arg)
 {
 	mutex_enter(&m1);
-	set_flag(&ch.ch_l1_holds);
+	ktest_set_flag(&ch.ch_l1_holds);
 	mutex_enter(&m2);
 	ch.ch_l1_pri_holding_both = lwp_priority(curlwp);
 	ch.ch_l1_seq = next_seq();
@@ -261,7 +227,7 @@ chain_l1(void *arg)
 static void
 chain_h(void *arg)
 {
-	set_flag(&ch.ch_h_entering);
+	ktest_set_flag(&ch.ch_h_entering);
 	mutex_enter(&m1);
 	ch.ch_h_seq = next_seq();
 	mutex_exit(&m1);
@@ -272,7 +238,7 @@ priority_is_lent_through_a_chain_of_two_mutex_owners(struct ktest *t)
 {
 	struct lwp *l1, *l2, *h;
 
-	stage_enter();
+	ktest_stage_enter();
 	mutex_init(&m1, MUTEX_ADAPTIVE, IPL_NONE);
 	mutex_init(&m2, MUTEX_ADAPTIVE, IPL_NONE);
 	seq = 0;
@@ -281,14 +247,16 @@ priority_is_lent_through_a_chain_of_two_mutex_owners(struct ktest *t)
 		.ch_l1_pri_holding_both = -1, .ch_l1_pri_after = -1,
 		.ch_h_seq = -1, .ch_l1_seq = -1, .ch_l2_seq = -1,
 	};
-	l2 = spawn(t, chain_l2, NULL, PRI_L, "chain-l2");
+	l2 = ktest_spawn(t, chain_l2, NULL, PRI_L,
+	    ktest_stage_cpu(), "chain-l2");
 	yield();
 	KT_EXPECT_TRUE(t, ch.ch_l2_holds);
-	l1 = spawn(t, chain_l1, NULL, PRI_L1, "chain-l1");
+	l1 = ktest_spawn(t, chain_l1, NULL, PRI_L1,
+	    ktest_stage_cpu(), "chain-l1");
 	yield();		/* L1 takes m1 and blocks on m2 */
 	KT_EXPECT_TRUE(t, ch.ch_l1_holds);
 	KT_EXPECT_EQ(t, lwp_priority(l2), PRI_L1);
-	h = spawn(t, chain_h, NULL, PRI_H, "chain-h");
+	h = ktest_spawn(t, chain_h, NULL, PRI_H, ktest_stage_cpu(), "chain-h");
 	yield();
 	KT_EXPECT_EQ(t, lwp_join(h), 0);
 	KT_EXPECT_EQ(t, lwp_join(l1), 0);
@@ -324,8 +292,8 @@ two_held_owner(void *arg)
 {
 	mutex_enter(&m1);
 	mutex_enter(&m2);
-	set_flag(&th.th_holds);
-	(void)wait_for(&th.th_go);
+	ktest_set_flag(&th.th_holds);
+	(void)ktest_wait_flag(&th.th_go, WAIT_NS);
 	th.th_pri_both = lwp_priority(curlwp);
 	mutex_exit(&m2);
 	th.th_pri_one = lwp_priority(curlwp);
@@ -352,21 +320,24 @@ releasing_one_contended_mutex_keeps_the_other_waiters_priority(struct ktest *t)
 {
 	struct lwp *o, *w1, *w2;
 
-	stage_enter();
+	ktest_stage_enter();
 	mutex_init(&m1, MUTEX_ADAPTIVE, IPL_NONE);
 	mutex_init(&m2, MUTEX_ADAPTIVE, IPL_NONE);
 	th = (struct two_held){ .th_pri_both = -1, .th_pri_one = -1,
 	    .th_pri_none = -1 };
-	o = spawn(t, two_held_owner, NULL, PRI_L, "owner");
+	o = ktest_spawn(t, two_held_owner, NULL, PRI_L,
+	    ktest_stage_cpu(), "owner");
 	yield();
 	KT_EXPECT_TRUE(t, th.th_holds);
-	w1 = spawn(t, enter_m1, NULL, PRI_M, "wait-m1");
+	w1 = ktest_spawn(t, enter_m1, NULL, PRI_M,
+	    ktest_stage_cpu(), "wait-m1");
 	yield();
 	KT_EXPECT_EQ(t, lwp_priority(o), PRI_M);
-	w2 = spawn(t, enter_m2, NULL, PRI_H, "wait-m2");
+	w2 = ktest_spawn(t, enter_m2, NULL, PRI_H,
+	    ktest_stage_cpu(), "wait-m2");
 	yield();
 	KT_EXPECT_EQ(t, lwp_priority(o), PRI_H);
-	set_flag(&th.th_go);
+	ktest_set_flag(&th.th_go);
 	KT_EXPECT_EQ(t, lwp_join(o), 0);
 	KT_EXPECT_EQ(t, lwp_join(w1), 0);
 	KT_EXPECT_EQ(t, lwp_join(w2), 0);
@@ -387,8 +358,8 @@ static void
 sleeping_owner(void *arg)
 {
 	mutex_enter(&m1);
-	set_flag(&owner_holds);
-	(void)wait_for(&owner_go);
+	ktest_set_flag(&owner_holds);
+	(void)ktest_wait_flag(&owner_go, WAIT_NS);
 	mutex_exit(&m1);
 }
 
@@ -397,13 +368,14 @@ changing_a_blocked_waiters_priority_moves_the_owners_with_it(struct ktest *t)
 {
 	struct lwp *o, *w;
 
-	stage_enter();
+	ktest_stage_enter();
 	mutex_init(&m1, MUTEX_ADAPTIVE, IPL_NONE);
 	owner_holds = owner_go = 0;
-	o = spawn(t, sleeping_owner, NULL, PRI_L, "owner");
+	o = ktest_spawn(t, sleeping_owner, NULL, PRI_L,
+	    ktest_stage_cpu(), "owner");
 	yield();
 	KT_EXPECT_TRUE(t, owner_holds);
-	w = spawn(t, enter_m1, NULL, PRI_L1, "waiter");
+	w = ktest_spawn(t, enter_m1, NULL, PRI_L1, ktest_stage_cpu(), "waiter");
 	yield();
 	KT_EXPECT_EQ(t, lwp_priority(o), PRI_L1);
 	lwp_set_priority(w, PRI_H);
@@ -411,7 +383,7 @@ changing_a_blocked_waiters_priority_moves_the_owners_with_it(struct ktest *t)
 	KT_EXPECT_EQ(t, lwp_priority(o), PRI_H);
 	lwp_set_priority(w, PRI_L + 2);
 	KT_EXPECT_EQ(t, lwp_priority(o), PRI_L + 2);
-	set_flag(&owner_go);
+	ktest_set_flag(&owner_go);
 	KT_EXPECT_EQ(t, lwp_join(o), 0);
 	KT_EXPECT_EQ(t, lwp_join(w), 0);
 	mutex_destroy(&m1);

@@ -15,51 +15,8 @@
 #include <time.h>
 #include <types.h>
 
-#define POLL_NS		(1 * NS_PER_MS)
-#define POLL_MAX	5000	/* a working lock never needs this many */
-
-static bool
-wait_for(volatile int *flag)
-{
-	for (unsigned i = 0; i < POLL_MAX; i++) {
-		if (__atomic_load_n(flag, __ATOMIC_ACQUIRE))
-			return true;
-		ksleep(POLL_NS);
-	}
-	return __atomic_load_n(flag, __ATOMIC_ACQUIRE) != 0;
-}
-
-static void
-set_flag(volatile int *flag)
-{
-	__atomic_store_n(flag, 1, __ATOMIC_RELEASE);
-}
-
-static struct lwp *
-spawn(struct ktest *t, lwp_func_t fn, void *arg, int pri, struct cpu_info *ci,
-    const char *name)
-{
-	struct lwp *l = NULL;
-	int error;
-
-	error = lwp_create(fn, arg, pri, ci, LWP_JOINABLE, name, &l);
-	KT_ASSERT_EQ(t, error, 0);
-	return l;
-}
-
-static struct cpu_info *
-stage_cpu(void)
-{
-	return cpu_lookup(ncpu - 1);
-}
-
-/* Run the case's thread on the stage CPU below every helper. */
-static void
-stage_enter(void)
-{
-	lwp_bind(curlwp, stage_cpu());
-	lwp_set_priority(curlwp, PRI_KERNEL_MIN);
-}
+/* How long a helper waits for a flag: a working lock never needs this. */
+#define WAIT_NS		(5 * NS_PER_SEC)
 
 static krwlock_t rwl;
 static volatile unsigned enter_seq;
@@ -94,7 +51,7 @@ rw_waiter_start(struct ktest *t, struct rw_waiter *w, krw_t op,
 	w->rw_watch = watch;
 	w->rw_rank = -1;
 	w->rw_saw = -1;
-	return spawn(t, rw_waiter_main, w, pri, stage_cpu(), name);
+	return ktest_spawn(t, rw_waiter_main, w, pri, ktest_stage_cpu(), name);
 }
 
 /* A helper that holds the lock until told to let go. */
@@ -110,8 +67,8 @@ rw_holder_main(void *arg)
 	struct rw_holder *h = arg;
 
 	rw_enter(&rwl, h->rh_op);
-	set_flag(&h->rh_held);
-	(void)wait_for(&h->rh_release);
+	ktest_set_flag(&h->rh_held);
+	(void)ktest_wait_flag(&h->rh_release, WAIT_NS);
 	rw_exit(&rwl);
 }
 
@@ -122,7 +79,7 @@ rw_holder_start(struct ktest *t, struct rw_holder *h, krw_t op,
 	h->rh_op = op;
 	h->rh_held = 0;
 	h->rh_release = 0;
-	return spawn(t, rw_holder_main, h, PRI_KERNEL, ci, "rwholder");
+	return ktest_spawn(t, rw_holder_main, h, PRI_KERNEL, ci, "rwholder");
 }
 
 /*
@@ -209,11 +166,11 @@ readers_see_consistent_state_written_by_writers_on_all_cpus(struct ktest *t)
 	mix.mx_exclusion_broken = mix.mx_torn = mix.mx_went_back = 0;
 	for (unsigned c = 0; c < ncpu; c++) {
 		snprintf(name, sizeof(name), "mixw%u", c);
-		lwps[n++] = spawn(t, mix_writer, NULL, PRI_KERNEL,
+		lwps[n++] = ktest_spawn(t, mix_writer, NULL, PRI_KERNEL,
 		    cpu_lookup(c), name);
 		for (unsigned r = 0; r < MIX_READERS_PER_CPU; r++) {
 			snprintf(name, sizeof(name), "mixr%u.%u", c, r);
-			lwps[n++] = spawn(t, mix_reader, NULL, PRI_KERNEL,
+			lwps[n++] = ktest_spawn(t, mix_reader, NULL, PRI_KERNEL,
 			    cpu_lookup(c), name);
 		}
 	}
@@ -244,8 +201,9 @@ rendezvous_reader(void *arg)
 	unsigned me = (unsigned)(uintptr_t)arg;
 
 	rw_enter(&rwl, RW_READER);
-	set_flag(&rendezvous.rv_in[me]);
-	rendezvous.rv_saw_other[me] = wait_for(&rendezvous.rv_in[!me]);
+	ktest_set_flag(&rendezvous.rv_in[me]);
+	rendezvous.rv_saw_other[me] = ktest_wait_flag(&rendezvous.rv_in[!me],
+	    WAIT_NS);
 	rw_exit(&rwl);
 }
 
@@ -260,7 +218,7 @@ two_readers_hold_the_lock_at_the_same_time(struct ktest *t)
 		rendezvous.rv_saw_other[i] = 0;
 	}
 	for (unsigned i = 0; i < 2; i++)
-		l[i] = spawn(t, rendezvous_reader, (void *)(uintptr_t)i,
+		l[i] = ktest_spawn(t, rendezvous_reader, (void *)(uintptr_t)i,
 		    PRI_KERNEL, ncpu > 1 ? cpu_lookup(i) : NULL,
 		    i == 0 ? "reader0" : "reader1");
 	for (unsigned i = 0; i < 2; i++)
@@ -295,8 +253,8 @@ static void
 run_probe(struct ktest *t)
 {
 	probe.rp_try_read = probe.rp_try_write = probe.rp_write_held = -1;
-	KT_EXPECT_EQ(t, lwp_join(spawn(t, rw_probe_main, NULL, PRI_KERNEL, NULL,
-	    "rwprobe")), 0);
+	KT_EXPECT_EQ(t, lwp_join(ktest_spawn(t, rw_probe_main, NULL, PRI_KERNEL,
+	    NULL, "rwprobe")), 0);
 }
 
 static void
@@ -306,7 +264,7 @@ writer_keeps_readers_and_writers_out(struct ktest *t)
 	static volatile int writing;
 	struct lwp *rl, *wl;
 
-	lwp_bind(curlwp, stage_cpu());
+	lwp_bind(curlwp, ktest_stage_cpu());
 	rw_init(&rwl);
 	enter_seq = 0;
 	rw_enter(&rwl, RW_WRITER);
@@ -339,7 +297,7 @@ readers_keep_a_writer_out(struct ktest *t)
 	static volatile int reading;
 	struct lwp *wl;
 
-	lwp_bind(curlwp, stage_cpu());
+	lwp_bind(curlwp, ktest_stage_cpu());
 	rw_init(&rwl);
 	enter_seq = 0;
 	rw_enter(&rwl, RW_READER);
@@ -430,10 +388,10 @@ waiting_writer_holds_back_new_readers(struct ktest *t)
 	struct lwp *hl, *wl, *rl;
 	bool got;
 
-	stage_enter();
+	ktest_stage_enter();
 	rw_init(&rwl);
 	enter_seq = 0;
-	hl = rw_holder_start(t, &h, RW_READER, stage_cpu());
+	hl = rw_holder_start(t, &h, RW_READER, ktest_stage_cpu());
 	yield();
 	KT_ASSERT_TRUE(t, h.rh_held);
 	wl = rw_waiter_start(t, &w, RW_WRITER, NULL, PRI_KERNEL + 8, "writer");
@@ -445,7 +403,7 @@ waiting_writer_holds_back_new_readers(struct ktest *t)
 	rl = rw_waiter_start(t, &r, RW_READER, NULL, PRI_KERNEL + 16, "reader");
 	yield();
 	KT_EXPECT_EQ(t, r.rw_rank, -1);
-	set_flag(&h.rh_release);
+	ktest_set_flag(&h.rh_release);
 	KT_EXPECT_EQ(t, lwp_join(hl), 0);
 	KT_EXPECT_EQ(t, lwp_join(wl), 0);
 	KT_EXPECT_EQ(t, lwp_join(rl), 0);
@@ -465,10 +423,10 @@ writer_release_lets_waiting_readers_in_before_the_next_writer(struct ktest *t)
 	static struct rw_waiter w, r;
 	struct lwp *hl, *wl, *rl;
 
-	stage_enter();
+	ktest_stage_enter();
 	rw_init(&rwl);
 	enter_seq = 0;
-	hl = rw_holder_start(t, &h, RW_WRITER, stage_cpu());
+	hl = rw_holder_start(t, &h, RW_WRITER, ktest_stage_cpu());
 	yield();
 	KT_ASSERT_TRUE(t, h.rh_held);
 	wl = rw_waiter_start(t, &w, RW_WRITER, NULL, PRI_RT_MIN + 10, "writer");
@@ -477,7 +435,7 @@ writer_release_lets_waiting_readers_in_before_the_next_writer(struct ktest *t)
 	yield();
 	KT_EXPECT_EQ(t, w.rw_rank, -1);
 	KT_EXPECT_EQ(t, r.rw_rank, -1);
-	set_flag(&h.rh_release);
+	ktest_set_flag(&h.rh_release);
 	KT_EXPECT_EQ(t, lwp_join(hl), 0);
 	KT_EXPECT_EQ(t, lwp_join(wl), 0);
 	KT_EXPECT_EQ(t, lwp_join(rl), 0);
@@ -498,7 +456,7 @@ rw_downgrade_keeps_a_read_hold_and_admits_waiting_readers(struct ktest *t)
 	struct lwp *l1, *l2;
 	bool got;
 
-	stage_enter();
+	ktest_stage_enter();
 	rw_init(&rwl);
 	enter_seq = 0;
 	rw_enter(&rwl, RW_WRITER);
@@ -553,14 +511,14 @@ rw_tryupgrade_succeeds_only_for_a_sole_reader(struct ktest *t)
 	KT_EXPECT_FALSE(t, rw_lock_held(&rwl));
 
 	hl = rw_holder_start(t, &h, RW_READER, NULL);
-	KT_ASSERT_TRUE(t, wait_for(&h.rh_held));
+	KT_ASSERT_TRUE(t, ktest_wait_flag(&h.rh_held, WAIT_NS));
 	rw_enter(&rwl, RW_READER);
 	up = rw_tryupgrade(&rwl);
 	KT_EXPECT_FALSE(t, up);
 	KT_EXPECT_FALSE(t, rw_write_held(&rwl));
 	KT_EXPECT_TRUE(t, rw_read_held(&rwl));
 	rw_exit(&rwl);		/* our read hold, or the write hold we got */
-	set_flag(&h.rh_release);
+	ktest_set_flag(&h.rh_release);
 	KT_EXPECT_EQ(t, lwp_join(hl), 0);
 	KT_EXPECT_FALSE(t, rw_lock_held(&rwl));
 	rw_destroy(&rwl);
@@ -574,7 +532,7 @@ rw_tryupgrade_fails_while_a_writer_waits(struct ktest *t)
 	struct lwp *wl;
 	bool up;
 
-	lwp_bind(curlwp, stage_cpu());
+	lwp_bind(curlwp, ktest_stage_cpu());
 	rw_init(&rwl);
 	enter_seq = 0;
 	rw_enter(&rwl, RW_READER);

@@ -27,23 +27,6 @@
 
 #define PRI_HIGHER	(PRI_KERNEL + 8)	/* above the case thread */
 
-/* The CPU that one-CPU cases use: the last, away from the boot CPU. */
-static struct cpu_info *
-test_cpu(void)
-{
-	return cpu_lookup(ncpu - 1);
-}
-
-static struct lwp *
-spawn(struct ktest *t, lwp_func_t fn, void *arg, int pri, struct cpu_info *ci,
-    const char *name)
-{
-	struct lwp *l = NULL;
-
-	KT_ASSERT_EQ(t, lwp_create(fn, arg, pri, ci, LWP_JOINABLE, name, &l), 0);
-	return l;
-}
-
 struct order {
 	volatile unsigned o_next;
 	volatile unsigned o_child;	/* sequence number the child took */
@@ -85,8 +68,9 @@ creating_higher_priority_thread_on_own_cpu_runs_it_before_creator_continues(
 	struct lwp *l;
 
 	order_init(&o);
-	lwp_bind(curlwp, test_cpu());
-	l = spawn(t, child_takes_seq, &o, PRI_HIGHER, test_cpu(), "preempt");
+	lwp_bind(curlwp, ktest_stage_cpu());
+	l = ktest_spawn(t, child_takes_seq, &o, PRI_HIGHER, ktest_stage_cpu(),
+	    "preempt");
 	o.o_parent = take_seq(&o);
 	lwp_join(l);
 	KT_EXPECT_EQ(t, o.o_child, 0U);
@@ -114,8 +98,9 @@ cv_signal_to_higher_priority_waiter_runs_it_before_waker_continues(
 	unsigned i;
 
 	order_init(&o);
-	lwp_bind(curlwp, test_cpu());
-	l = spawn(t, waiter_takes_seq, &o, PRI_HIGHER, test_cpu(), "waiter");
+	lwp_bind(curlwp, ktest_stage_cpu());
+	l = ktest_spawn(t, waiter_takes_seq, &o, PRI_HIGHER, ktest_stage_cpu(),
+	    "waiter");
 	for (i = 0; i < 1000 && !cv_has_waiters(&o.o_cv); i++)
 		ksleep(NS_PER_MS);
 	KT_EXPECT_TRUE(t, cv_has_waiters(&o.o_cv));
@@ -130,31 +115,6 @@ cv_signal_to_higher_priority_waiter_runs_it_before_waker_continues(
 }
 
 static void
-count_fire(struct timer_event *te, void *arg)
-{
-	__atomic_fetch_add((volatile unsigned *)arg, 1, __ATOMIC_RELAXED);
-}
-
-/*
- * take_interrupt: make this CPU take a timer interrupt now and wait until
- * it has (the return from an interrupt is a preemption point).  The caller
- * is bound or cannot be preempted, so "this CPU" stays put.
- */
-static bool
-take_interrupt(void)
-{
-	struct timer_event te;
-	volatile unsigned fired = 0;
-
-	timer_event_init(&te, count_fire, (void *)&fired);
-	timer_event_arm(&te, nanouptime());
-	for (unsigned i = 0; i < 10000 && fired == 0; i++)
-		delay_ns(100 * NS_PER_US);
-	(void)timer_event_cancel(&te);
-	return fired != 0;
-}
-
-static void
 kpreempt_disable_holds_off_higher_priority_thread_until_enable(struct ktest *t)
 {
 	struct order o;
@@ -163,10 +123,11 @@ kpreempt_disable_holds_off_higher_priority_thread_until_enable(struct ktest *t)
 	struct lwp *l;
 
 	order_init(&o);
-	lwp_bind(curlwp, test_cpu());
+	lwp_bind(curlwp, ktest_stage_cpu());
 	kpreempt_disable();
-	l = spawn(t, child_takes_seq, &o, PRI_HIGHER, test_cpu(), "nopreempt");
-	interrupted = take_interrupt();
+	l = ktest_spawn(t, child_takes_seq, &o, PRI_HIGHER, ktest_stage_cpu(),
+	    "nopreempt");
+	interrupted = ktest_take_interrupt();
 	before = take_seq(&o);
 	kpreempt_enable();
 	after = take_seq(&o);
@@ -185,10 +146,11 @@ nested_kpreempt_disable_holds_off_until_outermost_enable(struct ktest *t)
 	struct lwp *l;
 
 	order_init(&o);
-	lwp_bind(curlwp, test_cpu());
+	lwp_bind(curlwp, ktest_stage_cpu());
 	kpreempt_disable();
 	kpreempt_disable();
-	l = spawn(t, child_takes_seq, &o, PRI_HIGHER, test_cpu(), "nopreempt2");
+	l = ktest_spawn(t, child_takes_seq, &o, PRI_HIGHER, ktest_stage_cpu(),
+	    "nopreempt2");
 	kpreempt_enable();
 	inner = take_seq(&o);
 	kpreempt_enable();
@@ -206,9 +168,10 @@ woken_rt_thread_of_equal_priority_waits_for_the_running_one(struct ktest *t)
 	struct lwp *l;
 
 	order_init(&o);
-	lwp_bind(curlwp, test_cpu());
+	lwp_bind(curlwp, ktest_stage_cpu());
 	lwp_set_priority(curlwp, PRI_RT_MIN);
-	l = spawn(t, child_takes_seq, &o, PRI_RT_MIN, test_cpu(), "rtequal");
+	l = ktest_spawn(t, child_takes_seq, &o, PRI_RT_MIN, ktest_stage_cpu(),
+	    "rtequal");
 	o.o_parent = take_seq(&o);
 	lwp_join(l);
 	lwp_set_priority(curlwp, PRI_KERNEL);
@@ -223,9 +186,10 @@ yield_runs_a_queued_thread_of_equal_priority(struct ktest *t)
 	struct lwp *l;
 
 	order_init(&o);
-	lwp_bind(curlwp, test_cpu());
+	lwp_bind(curlwp, ktest_stage_cpu());
 	lwp_set_priority(curlwp, PRI_RT_MIN);
-	l = spawn(t, child_takes_seq, &o, PRI_RT_MIN, test_cpu(), "yieldto");
+	l = ktest_spawn(t, child_takes_seq, &o, PRI_RT_MIN, ktest_stage_cpu(),
+	    "yieldto");
 	yield();
 	o.o_parent = take_seq(&o);
 	lwp_join(l);
@@ -327,7 +291,7 @@ run_spinners(struct ktest *t, struct spin_run *r, int pri, uint64_t want,
 {
 	struct spin_worker w[SPIN_WORKERS];
 	struct lwp *l[SPIN_WORKERS];
-	struct cpu_info *ci = test_cpu();
+	struct cpu_info *ci = ktest_stage_cpu();
 	char name[24];
 
 	for (unsigned i = 0; i < SPIN_WORKERS; i++)
@@ -344,7 +308,7 @@ run_spinners(struct ktest *t, struct spin_run *r, int pri, uint64_t want,
 		w[i].sw_run = r;
 		w[i].sw_id = i;
 		snprintf(name, sizeof(name), "spin%u", i);
-		l[i] = spawn(t, spin_worker, &w[i], pri, ci, name);
+		l[i] = ktest_spawn(t, spin_worker, &w[i], pri, ci, name);
 	}
 	timer_event_arm(&r->sr_te, nanouptime() + SPIN_POLL_NS);
 	for (unsigned i = 0; i < SPIN_WORKERS; i++)
@@ -395,9 +359,10 @@ lowering_own_priority_below_a_queued_thread_runs_it_at_once(struct ktest *t)
 	struct lwp *l;
 
 	order_init(&o);
-	lwp_bind(curlwp, test_cpu());
+	lwp_bind(curlwp, ktest_stage_cpu());
 	lwp_set_priority(curlwp, PRI_HIGHER + 1);
-	l = spawn(t, child_takes_seq, &o, PRI_HIGHER, test_cpu(), "lowered");
+	l = ktest_spawn(t, child_takes_seq, &o, PRI_HIGHER, ktest_stage_cpu(),
+	    "lowered");
 	lwp_set_priority(curlwp, PRI_KERNEL);
 	o.o_parent = take_seq(&o);
 	lwp_join(l);
@@ -412,8 +377,9 @@ raising_a_queued_thread_above_the_running_one_runs_it_at_once(struct ktest *t)
 	struct lwp *l;
 
 	order_init(&o);
-	lwp_bind(curlwp, test_cpu());
-	l = spawn(t, child_takes_seq, &o, PRI_KERNEL, test_cpu(), "raised");
+	lwp_bind(curlwp, ktest_stage_cpu());
+	l = ktest_spawn(t, child_takes_seq, &o, PRI_KERNEL, ktest_stage_cpu(),
+	    "raised");
 	lwp_set_priority(l, PRI_HIGHER);
 	o.o_parent = take_seq(&o);
 	lwp_join(l);
@@ -444,10 +410,11 @@ thread_lowered_from_rt_to_kernel_band_is_time_sliced(struct ktest *t)
 
 	c.c_count = 0;
 	c.c_stop = false;
-	lwp_bind(curlwp, test_cpu());
+	lwp_bind(curlwp, ktest_stage_cpu());
 	lwp_set_priority(curlwp, PRI_RT_MIN);
 	ksleep(NS_PER_MS);		/* switched back to as a real-time thread */
-	l = spawn(t, count_until_stopped, &c, PRI_KERNEL, test_cpu(), "level");
+	l = ktest_spawn(t, count_until_stopped, &c, PRI_KERNEL,
+	    ktest_stage_cpu(), "level");
 	lwp_set_priority(curlwp, PRI_KERNEL);
 	/* CPU-bound, level with l: 1 s is a hundred quanta. */
 	give_up = nanouptime() + NS_PER_SEC;
@@ -506,7 +473,8 @@ unbound_cpu_bound_threads_spread_over_several_cpus(struct ktest *t)
 	s.sp_cpus = 0;
 	s.sp_stop = false;
 	for (i = 0; i < n; i++)
-		l[i] = spawn(t, spread_worker, &s, PRI_KERNEL, NULL, "spread");
+		l[i] = ktest_spawn(t, spread_worker, &s, PRI_KERNEL, NULL,
+		    "spread");
 	for (i = 0; i < SPREAD_ROUNDS && s.sp_cpus != all; i++)
 		ksleep(5 * NS_PER_MS);
 	s.sp_stop = true;
@@ -582,12 +550,14 @@ preempted_thread_is_pulled_by_an_idle_cpu_and_resumes_at_ipl_none(
 	mg = (struct migrate){ .mg_home = 0, .mg_new_cpu = ~0U,
 	    .mg_ipl_after_move = -1 };
 	lwp_bind(curlwp, cpu_lookup(1));
-	w = spawn(t, migrate_worker, &mg, PRI_KERNEL, cpu_lookup(0), "migrant");
+	w = ktest_spawn(t, migrate_worker, &mg, PRI_KERNEL, cpu_lookup(0),
+	    "migrant");
 	for (i = 0; i < 1000 && !mg.mg_started; i++)
 		ksleep(NS_PER_MS);
 	KT_ASSERT_TRUE(t, mg.mg_started);
 	/* W stays bound until the hog has preempted it: only then may it go. */
-	hog = spawn(t, migrate_hog, &mg, PRI_RT_MIN, cpu_lookup(0), "hog");
+	hog = ktest_spawn(t, migrate_hog, &mg, PRI_RT_MIN, cpu_lookup(0),
+	    "hog");
 	while (!mg.mg_hogging && !mg.mg_hog_done)
 		continue;
 	lwp_bind(w, NULL);

@@ -19,7 +19,7 @@
 static void
 bind_here(void)
 {
-	lwp_bind(curlwp, cpu_lookup(ncpu - 1));
+	lwp_bind(curlwp, ktest_stage_cpu());
 }
 
 static void
@@ -102,24 +102,6 @@ ipl_vm_holds_off_a_due_timer_interrupt_until_splx(struct ktest *t)
 }
 
 /*
- * take_interrupt: make this CPU take a timer interrupt now and wait until
- * it has (the return from an interrupt is a preemption point).
- */
-static bool
-take_interrupt(void)
-{
-	struct timer_event te;
-	volatile unsigned fired = 0;
-
-	timer_event_init(&te, count_fire, (void *)&fired);
-	timer_event_arm(&te, nanouptime());
-	for (unsigned i = 0; i < 10000 && fired == 0; i++)
-		delay_ns(100 * NS_PER_US);
-	(void)timer_event_cancel(&te);
-	return fired != 0;
-}
-
-/*
  * A soft level holds off preemption: a higher-priority thread woken on this
  * CPU runs only when the level drops to IPL_NONE, not when an interrupt
  * returns meanwhile.
@@ -155,8 +137,8 @@ soft_level_holds_off_preemption_until_splx_to_none(struct ktest *t)
 	bind_here();
 	mutex_init(&so.so_lock, MUTEX_DEFAULT, IPL_NONE);
 	cv_init(&so.so_cv, "softorder");
-	KT_ASSERT_EQ(t, lwp_create(soft_waiter, &so, PRI_KERNEL + 8,
-	    cpu_lookup(ncpu - 1), LWP_JOINABLE, "softwaiter", &l), 0);
+	l = ktest_spawn(t, soft_waiter, &so, PRI_KERNEL + 8, ktest_stage_cpu(),
+	    "softwaiter");
 	for (unsigned i = 0; i < 1000 && !cv_has_waiters(&so.so_cv); i++)
 		ksleep(NS_PER_MS);
 	s = splsoftclock();
@@ -164,7 +146,7 @@ soft_level_holds_off_preemption_until_splx_to_none(struct ktest *t)
 	so.so_go = true;
 	cv_signal(&so.so_cv);
 	mutex_exit(&so.so_lock);
-	interrupted = take_interrupt();
+	interrupted = ktest_take_interrupt();
 	raised = __atomic_fetch_add(&so.so_next, 1, __ATOMIC_SEQ_CST);
 	splx(s);
 	lowered = __atomic_fetch_add(&so.so_next, 1, __ATOMIC_SEQ_CST);
@@ -234,10 +216,10 @@ spin_mutex_at_ipl_none_holds_off_preemption_until_released(struct ktest *t)
 	mutex_init(&no.no_lock, MUTEX_DEFAULT, IPL_NONE);
 	cv_init(&no.no_cv, "noneorder");
 	lwp_bind(curlwp, cpu_lookup(0));
-	KT_ASSERT_EQ(t, lwp_create(none_waiter, &no, PRI_KERNEL + 8,
-	    cpu_lookup(0), LWP_JOINABLE, "nonewaiter", &waiter), 0);
-	KT_ASSERT_EQ(t, lwp_create(none_waker, &no, PRI_KERNEL,
-	    cpu_lookup(1), LWP_JOINABLE, "nonewaker", &waker), 0);
+	waiter = ktest_spawn(t, none_waiter, &no, PRI_KERNEL + 8, cpu_lookup(0),
+	    "nonewaiter");
+	waker = ktest_spawn(t, none_waker, &no, PRI_KERNEL, cpu_lookup(1),
+	    "nonewaker");
 	for (unsigned i = 0; i < 1000 && !cv_has_waiters(&no.no_cv); i++)
 		ksleep(NS_PER_MS);
 
@@ -246,7 +228,7 @@ spin_mutex_at_ipl_none_holds_off_preemption_until_released(struct ktest *t)
 	no.no_please_wake = true;
 	for (unsigned i = 0; i < 100000 && !no.no_woken; i++)
 		delay_ns(10 * NS_PER_US);
-	interrupted = take_interrupt();
+	interrupted = ktest_take_interrupt();
 	held = __atomic_fetch_add(&no.no_next, 1, __ATOMIC_SEQ_CST);
 	mutex_exit(&no.no_spin);
 	released = __atomic_fetch_add(&no.no_next, 1, __ATOMIC_SEQ_CST);

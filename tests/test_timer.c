@@ -400,9 +400,8 @@ run_sleepers(struct ktest *t, bool one_cpu, uint64_t gap)
 	start = nanouptime() + 50 * MS;
 	for (i = 0; i < NSHUFFLED; i++) {
 		s[i] = (struct sleeper){ start + shuffled[i] * gap, &seq, ~0U };
-		KT_ASSERT_EQ(t, lwp_create(sleeper, &s[i], PRI_KERNEL,
-		    cpu_lookup(one_cpu ? 0 : i % ncpu), LWP_JOINABLE, "sleeper",
-		    &l[i]), 0);
+		l[i] = ktest_spawn(t, sleeper, &s[i], PRI_KERNEL,
+		    cpu_lookup(one_cpu ? 0 : i % ncpu), "sleeper");
 	}
 	for (i = 0; i < NSHUFFLED; i++)
 		lwp_join(l[i]);

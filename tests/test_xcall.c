@@ -122,8 +122,8 @@ concurrent_broadcasts_from_every_cpu_all_complete(struct ktest *t)
 
 	memset(&c, 0, sizeof(c));
 	for (unsigned i = 0; i < ncpu; i++)
-		KT_ASSERT_EQ(t, lwp_create(broadcaster, &f, PRI_KERNEL,
-		    cpu_lookup(i), LWP_JOINABLE, "broadcaster", &l[i]), 0);
+		l[i] = ktest_spawn(t, broadcaster, &f, PRI_KERNEL,
+		    cpu_lookup(i), "broadcaster");
 	for (unsigned i = 0; i < ncpu; i++)
 		lwp_join(l[i]);
 	KT_EXPECT_EQ(t, f.f_done, ncpu);
@@ -206,8 +206,8 @@ run_churn(struct ktest *t, struct churn *c)
 
 	for (unsigned i = 0; i < ncpu; i++) {
 		ch[i] = (struct churner){ c, i, 0 };
-		KT_ASSERT_EQ(t, lwp_create(churner, &ch[i], PRI_KERNEL,
-		    cpu_lookup(i), LWP_JOINABLE, "churner", &l[i]), 0);
+		l[i] = ktest_spawn(t, churner, &ch[i], PRI_KERNEL,
+		    cpu_lookup(i), "churner");
 	}
 	for (unsigned i = 0; i < ncpu; i++) {
 		lwp_join(l[i]);
