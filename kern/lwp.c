@@ -181,8 +181,6 @@ lwp_create(lwp_func_t func, void *arg, int pri, struct cpu_info *ci,
 	l = lwp_alloc(pri, ci, (flags & LWP_JOINABLE) ? LW_JOINABLE : 0, name);
 	if (l == NULL)
 		return -ENOMEM;
-	l->l_func = func;
-	l->l_arg = arg;
 	cpu_lwp_init(l, func, arg);
 	lwp_list_add(l);
 	if (lp != NULL)

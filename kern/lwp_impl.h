@@ -87,8 +87,6 @@ struct lwp {
 
 	/* Lifetime. */
 	vaddr_t l_stack;		/* base of its stack (above the guard) */
-	lwp_func_t l_func;
-	void *l_arg;
 	uint64_t l_switches;		/* times switched to */
 	uint64_t l_runtime_ns;		/* time on CPU */
 	uint64_t l_oncpu_since;

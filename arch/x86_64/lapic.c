@@ -81,9 +81,6 @@ lapic_write(unsigned reg, uint32_t v)
 		lapic_mmio[reg / 4] = v;
 }
 
-bool lapic_x2apic(void) { return use_x2apic; }
-bool lapic_tsc_deadline(void) { return use_tsc_deadline; }
-
 uint32_t
 lapic_id(void)
 {

@@ -20,7 +20,6 @@ struct cpu_info;
 
 /* lapic_init: enable this CPU's LAPIC (x2APIC mode when available). */
 void lapic_init(void);
-bool lapic_x2apic(void);
 uint32_t lapic_id(void);
 void lapic_eoi(void);
 /* lapic_send_ipi: send vector to one CPU. */
@@ -38,6 +37,5 @@ void lapic_send_startup(uint32_t apicid, paddr_t page);
 void lapic_timer_program(uint64_t deadline);
 /* lapic_timer_calibrate: measure the LAPIC timer rate (boot CPU, once). */
 void lapic_timer_calibrate(void);
-bool lapic_tsc_deadline(void);
 
 #endif
