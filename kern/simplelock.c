@@ -73,6 +73,17 @@ spin_section_exit(void)
 		splx(cd->cpu_mtx_oldspl);
 }
 
+ipl_t
+spin_section_handoff(void)
+{
+	struct cpu_data *cd = &curcpu()->ci_data;
+
+	KASSERTMSG(cd->cpu_mtx_count == 1,
+	    "spin_section_handoff with %d spin locks held", cd->cpu_mtx_count);
+	cd->cpu_mtx_count = 0;
+	return cd->cpu_mtx_oldspl;
+}
+
 int
 spin_section_count(void)
 {

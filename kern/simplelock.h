@@ -44,5 +44,11 @@ bool simple_lock_held(const struct simplelock *sl);
 void spin_section_enter(ipl_t ipl);
 /* spin_section_exit: count one less; restore the IPL at zero. */
 void spin_section_exit(void);
+/*
+ * spin_section_handoff: the CPU's only spin section (a scheduler lock the
+ * caller is about to release into a context switch) is forgotten without
+ * lowering the IPL; returns the level to restore once switched back.
+ */
+ipl_t spin_section_handoff(void);
 /* spin_section_count: spin locks this CPU holds. */
 int spin_section_count(void);

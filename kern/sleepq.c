@@ -119,12 +119,10 @@ sleepq_block(struct sleepq_chain *sc, const void *wchan, const char *wmesg,
     uint64_t deadline)
 {
 	struct lwp *l = curlwp;
-	struct cpu_data *cd = &curcpu()->ci_data;
 	ipl_t s;
 
 	assert_may_sleep(l, wchan, wmesg);
-	s = cd->cpu_mtx_oldspl;
-	cd->cpu_mtx_count = 0;		/* the chain lock goes with us */
+	s = spin_section_handoff();	/* the chain lock goes with us */
 	l->l_wchan = wchan;
 	l->l_wmesg = wmesg;
 	l->l_sleepq = sc;

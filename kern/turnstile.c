@@ -283,8 +283,7 @@ turnstile_block(const void *obj, int q, struct lwp *owner, const char *what)
 	set_owner(ts, owner);
 	if (owner != NULL)
 		propagate(owner);
-	s = cd->cpu_mtx_oldspl;
-	cd->cpu_mtx_count = 0;
+	s = spin_section_handoff();
 	simple_unlock(&turnstile_lock);
 	sched_switch();
 	splx(s);
