@@ -1,0 +1,193 @@
+/*
+ * irq.h: the driver's interrupt API (Linux names and meanings).
+ *
+ * An interrupt line is an IRQ number.  A driver attaches an action to it:
+ * a primary handler, which runs in hard interrupt context, quiets the
+ * device and says what happened, and optionally a thread function, which
+ * does the rest of the work under a dispatch model:
+ *
+ *	IRQ_MODE_HARD	the thread function runs right after the primary
+ *			handler, in hard interrupt context; it must not block
+ *	IRQ_MODE_THREAD	a dedicated kernel thread per action, woken through
+ *			the scheduler (Linux's threaded handlers)
+ *	IRQ_MODE_LAZY	a per-CPU interrupt thread that borrows the
+ *			interrupted LWP's context, pinning it (part 2)
+ *	IRQ_MODE_SOURCE	one thread per interrupt source (part 2)
+ *
+ * The model is chosen at request time (IRQF_MODE), for every action by the
+ * boot option irqmode=, and can be changed at run time (irq_set_mode) while
+ * interrupts arrive.  The same driver code runs under every model.
+ *
+ * Primary handler: returns IRQ_NONE (not my device), IRQ_HANDLED (done) or
+ * IRQ_WAKE_THREAD (run my thread function).  It runs at the line's IPL
+ * (IPL_VM for devices) and may take spin mutexes only.
+ *
+ * Thread function: may block on adaptive mutexes and rwlocks (except in
+ * IRQ_MODE_HARD, where blocking panics naming the handler).  cv_wait,
+ * timed sleeps and kmem_alloc(KM_SLEEP) panic naming the handler unless
+ * the action was requested with IRQF_SLEEPABLE (IRQ_MODE_THREAD only).
+ *
+ * Priorities: each action has one, an LWP priority (lwp.h).  Handlers
+ * sharing a line are called highest priority first (request order among
+ * equals), and the action's thread runs at that priority.  The default is
+ * IRQ_PRIO_DEFAULT; anything from PRI_KERNEL_MIN up is allowed, so a
+ * driver's thread may sit below real-time threads.
+ *
+ * Affinity: a line is delivered to one CPU of its affinity set; the
+ * threads of its actions are bound to that CPU, and move at once when the
+ * affinity changes.
+ *
+ * Errors are negative errno values; each refusal is also logged with the
+ * line, the name and the reason.
+ */
+#ifndef PINWHEEL_IRQ_H
+#define PINWHEEL_IRQ_H
+
+#include <cpu.h>
+#include <lwp.h>
+#include <types.h>
+
+typedef enum irqreturn {
+	IRQ_NONE = 0,		/* not from my device */
+	IRQ_HANDLED = 1,	/* handled, nothing more to do */
+	IRQ_WAKE_THREAD = 2,	/* handled; run the thread function */
+} irqreturn_t;
+
+typedef irqreturn_t (*irq_handler_t)(int irq, void *dev);
+
+enum irq_mode {
+	IRQ_MODE_DEFAULT = 0,	/* the boot default (irqmode=, else THREAD) */
+	IRQ_MODE_HARD,
+	IRQ_MODE_THREAD,
+	IRQ_MODE_LAZY,		/* not yet: part 2 of the architecture */
+	IRQ_MODE_SOURCE,	/* not yet: part 2 of the architecture */
+	IRQ_NMODES
+};
+
+/* Flags for request_threaded_irq (an unsigned long, as in Linux). */
+#define IRQF_SHARED	0x0001UL	/* every sharer must say so */
+#define IRQF_ONESHOT	0x0002UL	/* keep the line masked until the
+					   thread function has finished */
+#define IRQF_NO_THREAD	0x0004UL	/* hard context only (the clock) */
+#define IRQF_PERCPU	0x0008UL	/* a per-CPU line (LAPIC timer, IPIs) */
+#define IRQF_SLEEPABLE	0x0010UL	/* thread function may sleep
+					   (IRQ_MODE_THREAD only) */
+#define IRQF_NO_AUTOEN	0x0020UL	/* leave disabled: enable_irq later */
+#define IRQF_MODE(m)	((unsigned long)(m) << 32)	/* dispatch model */
+#define IRQF_PRIO(p)	((unsigned long)(p) << 40)	/* priority, 1..NPRI-1 */
+
+#define IRQ_PRIO_DEFAULT	(PRI_INTR_MIN + 32)
+
+/*
+ * request_threaded_irq: attach an action to irq.  handler is the primary
+ * (NULL: a default that returns IRQ_WAKE_THREAD, allowed only with
+ * IRQF_ONESHOT); thread_fn the thread function (NULL: primary only).  name
+ * names the action in messages and tables (kept by pointer); dev is passed
+ * to both functions and identifies the action on a shared line.
+ * Context: thread; may sleep.  Returns 0, or -EINVAL (bad arguments or
+ * flags, NULL primary without ONESHOT), -EBUSY (line taken, or sharers'
+ * flags differ), -ENOENT (no such line), -ENOMEM.
+ */
+int request_threaded_irq(int irq, irq_handler_t handler, irq_handler_t thread_fn,
+    unsigned long flags, const char *name, void *dev);
+
+/* request_irq: request_threaded_irq with no thread function. */
+static inline int
+request_irq(int irq, irq_handler_t handler, unsigned long flags,
+    const char *name, void *dev)
+{
+	return request_threaded_irq(irq, handler, NULL, flags, name, dev);
+}
+
+/*
+ * free_irq: detach dev's action from irq, after waiting for its primary
+ * handler and thread function to finish; the line is shut down when its
+ * last action goes.  Context: thread; may sleep.
+ */
+void free_irq(int irq, void *dev);
+
+/*
+ * disable_irq: mask irq (nesting: each call needs an enable_irq) and wait
+ * until no handler of it runs.  Context: thread; may sleep.
+ * disable_irq_nosync: the same without waiting.  Context: any.
+ * enable_irq: undo one disable; the line is unmasked at zero.  Context: any.
+ */
+void disable_irq(int irq);
+void disable_irq_nosync(int irq);
+void enable_irq(int irq);
+
+/*
+ * synchronize_irq: wait until no primary handler of irq runs on any CPU
+ * and no thread function of it is pending or running.  Context: thread;
+ * may sleep.
+ */
+void synchronize_irq(int irq);
+
+/*
+ * irq_set_affinity: deliver irq to a CPU of set (the lowest-numbered
+ * online one); its actions' threads move there at once.  Context: thread.
+ * Returns 0, -EINVAL (no online CPU in set, or a per-CPU line), -ENOENT.
+ */
+int irq_set_affinity(int irq, const cpuset_t *set);
+
+/*
+ * irq_set_priority: change the priority of dev's action on irq: its place
+ * among the line's handlers and its thread's priority, at once.
+ * Context: thread.  Returns 0, -EINVAL, -ENOENT.
+ */
+int irq_set_priority(int irq, void *dev, int prio);
+
+/*
+ * irq_set_mode: run dev's thread function under mode from the next
+ * interrupt on; safe while interrupts arrive (none is lost or run twice).
+ * Context: thread; may sleep.  Returns 0, -EINVAL (mode unknown, not
+ * implemented, or not allowed for the action), -ENOENT.
+ */
+int irq_set_mode(int irq, void *dev, enum irq_mode mode);
+
+/* irq_mode_name: "hard", "thread", ... for messages and tables. */
+const char *irq_mode_name(enum irq_mode mode);
+
+/*
+ * irq_note_raise: the caller is about to make irq's source fire; the next
+ * primary handler measures raise-to-primary latency from now.  For sources
+ * a driver or test triggers itself (edu, self-IPIs).  Context: any.
+ */
+void irq_note_raise(int irq);
+
+/*
+ * irq_print_table: print the interrupt table (per line: chip, trigger,
+ * state, per-CPU counts; per action: model, priority, thread, state,
+ * counts, time in primary and thread function, latency percentiles).
+ * Context: thread.
+ */
+void irq_print_table(void);
+
+/* Per-action statistics, for tests and tools (irq_get_stats). */
+struct irq_stats {
+	uint64_t is_primary;		/* primary handler calls */
+	uint64_t is_handled;		/* ... that returned HANDLED or WAKE */
+	uint64_t is_woken;		/* returned IRQ_WAKE_THREAD */
+	uint64_t is_thread_runs;	/* thread function calls */
+	uint64_t is_primary_ns;		/* time in the primary handler */
+	uint64_t is_thread_ns;		/* time in the thread function */
+	enum irq_mode is_mode;
+	int is_prio;
+	struct lwp *is_thread;		/* its dedicated thread, or NULL */
+};
+
+/*
+ * irq_get_stats: copy the statistics of dev's action on irq.
+ * Context: any.  Returns 0 or -ENOENT.
+ */
+int irq_get_stats(int irq, void *dev, struct irq_stats *st);
+
+/*
+ * irq_line_count: interrupts taken on irq (all CPUs), and irq_line_disabled:
+ * whether the line has been disabled, by disable_irq or by the unhandled-
+ * interrupt rule.  Context: any.
+ */
+uint64_t irq_line_count(int irq);
+bool irq_line_disabled(int irq);
+
+#endif

@@ -1,0 +1,138 @@
+/*
+ * irq_impl.h: interrupt descriptors and interrupt chips, the interface
+ * between the generic IRQ layer (kern/irq.c, kern/irq_flow.c) and the
+ * machine's interrupt controllers (arch/x86_64/ioapic.c, msi.c, lapic.c).
+ *
+ * A chip driver creates one descriptor per source it owns with
+ * irq_desc_create, choosing the IRQ number (GSIs keep theirs) or taking a
+ * free one, the IPL the source runs at, its trigger and its flow handler.
+ * The machine layer gives the descriptor a CPU vector (md_irq_attach) and
+ * calls irq_dispatch when that vector fires.
+ *
+ * Chip operations are called with the descriptor's id_lock held (a spin
+ * mutex at IPL_HIGH, so interrupts are off), from any CPU; a chip that
+ * needs its own lock for shared registers (the IOAPIC's index/data
+ * window) takes it inside.  ic_ack and ic_eoi are also called without
+ * id_lock from the flow handlers, on the CPU that took the interrupt.
+ */
+#ifndef KERN_IRQ_IMPL_H
+#define KERN_IRQ_IMPL_H
+
+#include <cpu.h>
+#include <irq.h>
+#include <mutex.h>
+#include <spl.h>
+#include <types.h>
+
+struct irq_desc;
+
+struct irq_chip {
+	const char *ic_name;
+	/* Mask and unmask the source (NULL: it cannot be masked). */
+	void (*ic_mask)(struct irq_desc *);
+	void (*ic_unmask)(struct irq_desc *);
+	/* ic_ack: acknowledge at the start (edge, level flows). */
+	void (*ic_ack)(struct irq_desc *);
+	/* ic_eoi: end of interrupt (fasteoi, per-CPU flows). */
+	void (*ic_eoi)(struct irq_desc *);
+	/* ic_set_affinity: deliver to ci from now on; returns 0 or -errno. */
+	int (*ic_set_affinity)(struct irq_desc *, struct cpu_info *ci);
+};
+
+enum irq_flow {
+	IRQ_FLOW_EDGE,		/* ack first; replay an edge that came meanwhile */
+	IRQ_FLOW_LEVEL,		/* mask and ack first, unmask at the end */
+	IRQ_FLOW_FASTEOI,	/* one EOI at the end; mask first if ONESHOT */
+	IRQ_FLOW_PERCPU,	/* per-CPU source: no line state, EOI at the end */
+};
+
+enum irq_trigger { IRQ_TRIGGER_EDGE, IRQ_TRIGGER_LEVEL };
+enum irq_polarity { IRQ_POLARITY_HIGH, IRQ_POLARITY_LOW };
+
+/*
+ * Reasons a line is masked; the chip is masked while any is set
+ * (irq_mask_set / irq_mask_clear under id_lock).
+ */
+#define IRQ_MASK_DISABLED	0x01	/* disable_irq depth > 0 */
+#define IRQ_MASK_ONESHOT	0x02	/* ONESHOT thread functions pending */
+#define IRQ_MASK_FLOW		0x04	/* level flow: while handling */
+#define IRQ_MASK_DEFERRED	0x08	/* soft SPL: pending until splx */
+#define IRQ_MASK_UNHANDLED	0x10	/* nobody cared: disabled for good */
+#define IRQ_MASK_SHUTDOWN	0x20	/* no actions */
+
+struct irq_desc {
+	kmutex_t id_lock;		/* spin, IPL_HIGH: the fields below */
+	int id_irq;
+	ipl_t id_ipl;			/* level the primaries run at */
+	const struct irq_chip *id_chip;
+	void *id_chip_data;		/* the chip's (IOAPIC pin, MSI entry...) */
+	enum irq_flow id_flow;
+	enum irq_trigger id_trigger;
+	enum irq_polarity id_polarity;
+	char id_name[24];		/* "ioapic0 pin 11", "msi 0000:00:05.0 #0" */
+	unsigned id_vector;		/* the machine's vector (md_irq_attach) */
+
+	/* Actions: a list for updates, a sorted snapshot for dispatch. */
+	struct irq_action *id_actions;	/* id_lock, and id_request_lock */
+	struct irq_action *const *volatile id_snap;	/* read in dispatch */
+	unsigned long id_flags;		/* IRQF_* common to all sharers */
+	unsigned id_nthreaded;		/* actions with a thread function */
+
+	unsigned id_mask;		/* IRQ_MASK_* reasons */
+	bool id_chip_masked;		/* the chip is masked now */
+	unsigned id_depth;		/* disable_irq nesting */
+	bool id_pending_edge;		/* edge flow: came while in progress */
+	volatile unsigned id_inprogress; /* CPUs in the flow handler now */
+	uint64_t id_oneshot;		/* bit per action: ONESHOT thread due */
+
+	cpuset_t id_affinity;		/* requested */
+	struct cpu_info *id_cpu;	/* effective (not for per-CPU lines) */
+
+	/* Unhandled-interrupt rule (irq.c note_interrupt). */
+	unsigned id_unh_total;
+	unsigned id_unh_none;
+
+	/* Statistics: per CPU counts; raise stamp for latency. */
+	uint64_t id_count[MAXCPUS];
+	volatile uint64_t id_raise_ns;	/* irq_note_raise, 0 = none */
+	struct irq_hist *id_raise_hist;	/* raise-to-primary, log2 ns */
+};
+
+/*
+ * irq_desc_create: create the descriptor of irq (or of a free number when
+ * irq < 0) for chip.  Context: thread (boot).  Returns the descriptor or
+ * NULL (number taken or out of range).
+ */
+struct irq_desc *irq_desc_create(int irq, const struct irq_chip *chip,
+    void *chip_data, ipl_t ipl, enum irq_flow flow, const char *name);
+/* irq_desc_destroy: remove a descriptor that has no actions (MSI teardown). */
+void irq_desc_destroy(struct irq_desc *desc);
+/* irq_to_desc: the descriptor of irq, or NULL. */
+struct irq_desc *irq_to_desc(int irq);
+
+/*
+ * irq_dispatch: the machine layer's call when desc's vector fires, at
+ * desc->id_ipl, in hard interrupt context.  Runs the flow handler.
+ */
+void irq_dispatch(struct irq_desc *desc);
+
+/*
+ * irq_defer: soft SPL: desc fired while the CPU's level blocks it; mask it
+ * (if the chip can) until irq_replay.  irq_replay: run it now at its level.
+ * Context: hard interrupt entry / splx, interrupts off.
+ */
+void irq_defer(struct irq_desc *desc);
+void irq_replay(struct irq_desc *desc);
+
+/* Mask reasons, under id_lock. */
+void irq_mask_set(struct irq_desc *desc, unsigned reason);
+void irq_mask_clear(struct irq_desc *desc, unsigned reason);
+
+/*
+ * Machine hooks (arch): md_irq_attach gives desc a vector in its IPL's
+ * band and routes it; md_irq_detach frees it.
+ */
+int md_irq_attach(struct irq_desc *desc);
+void md_irq_detach(struct irq_desc *desc);
+
+#endif
