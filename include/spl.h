@@ -12,10 +12,11 @@
  *
  * splraise(ipl) raises to at least ipl and returns the old level, which the
  * caller hands back to splx() to restore it.  Levels must be restored in
- * LIFO order.  In this foundation any level at or above IPL_VM keeps
- * interrupts disabled on the CPU, and soft levels only hold off preemption;
- * the interrupt-architecture issue replaces the body with the TPR and
- * software-deferral implementations without changing this interface.
+ * LIFO order.  Two implementations are chosen at boot with spl=tpr|soft
+ * (arch/x86_64/spl.c): the task priority register, or software deferral
+ * of the interrupts that arrive while held off, replayed by splx.  From
+ * IPL_SCHED up interrupts are also disabled outright.  Drivers rarely call
+ * these: spin mutexes carry their IPL (mutex_init(m, MUTEX_SPIN, IPL_VM)).
  */
 #ifndef PINWHEEL_SPL_H
 #define PINWHEEL_SPL_H
@@ -42,6 +43,8 @@ void splx(ipl_t s);
 ipl_t curipl(void);
 /* ipl_name: "IPL_VM" and so on, for messages. */
 const char *ipl_name(ipl_t ipl);
+/* spl_impl_name: the implementation the boot option spl= chose: "tpr" or "soft". */
+const char *spl_impl_name(void);
 
 static inline ipl_t splsoftclock(void) { return splraise(IPL_SOFTCLOCK); }
 static inline ipl_t splsoftbio(void) { return splraise(IPL_SOFTBIO); }

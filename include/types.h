@@ -43,6 +43,7 @@ typedef int64_t ssize_t;
 #define EBUSY		16
 #define EEXIST		17
 #define EINVAL		22
+#define ENOSPC		28
 #define ERANGE		34
 #define EWOULDBLOCK	35
 #define ETIMEDOUT	60

@@ -24,7 +24,59 @@
 #include <spl.h>
 #include <types.h>
 
+#include <kern/irq_rules.h>
+
 struct irq_desc;
+struct lwp;
+
+/* Latency histograms: bucket i counts values in [2^i, 2^(i+1)) ns (0: 0-1). */
+#define IRQ_HIST_BUCKETS	32
+struct irq_hist {
+	uint64_t ih_bucket[IRQ_HIST_BUCKETS];
+};
+
+/* irq_hist_add: count ns.  Context: any; atomic. */
+void irq_hist_add(struct irq_hist *h, uint64_t ns);
+/* irq_hist_percentile: upper bound of the bucket holding the pct-th percentile, 0 if empty. */
+uint64_t irq_hist_percentile(const struct irq_hist *h, unsigned pct);
+/* irq_hist_count: values counted. */
+uint64_t irq_hist_count(const struct irq_hist *h);
+
+/*
+ * An action: one driver's handlers on a line.  Its thread state ia_state
+ * (atomic) has IA_NEED when the thread function is due (set by the flow
+ * handler, cleared by the thread as it starts) and IA_ACTIVE while the
+ * thread runs it.  The thread function of an action never runs twice at
+ * once: in IRQ_MODE_HARD the flow runs it inline only when ia_state is 0,
+ * and otherwise hands it to the thread, which drains what was queued
+ * before a switch of model (irq_thread.c).
+ */
+#define IA_NEED		0x1
+#define IA_ACTIVE	0x2
+
+struct irq_action {
+	struct irq_action *ia_next;	/* id_actions, in priority order */
+	struct irq_desc *ia_desc;
+	irq_handler_t ia_handler;
+	irq_handler_t ia_thread_fn;	/* NULL: primary only */
+	void *ia_dev;
+	const char *ia_name;
+	unsigned long ia_flags;		/* IRQF_*, without mode and priority */
+	unsigned ia_seq;		/* request order, breaks priority ties */
+	unsigned ia_bit;		/* its bit in id_oneshot */
+	volatile int ia_prio;
+	volatile enum irq_mode ia_mode;
+
+	struct lwp *ia_thread;		/* its thread (thread function only) */
+	volatile unsigned ia_state;	/* IA_NEED | IA_ACTIVE */
+	volatile bool ia_exit;		/* free_irq tells the thread to end */
+	volatile uint64_t ia_wake_ns;	/* when the thread was last woken */
+
+	/* Statistics (atomic adds; read without locks). */
+	uint64_t ia_nprimary, ia_nhandled, ia_nwoken, ia_nthread;
+	uint64_t ia_primary_ns, ia_thread_ns;
+	struct irq_hist ia_wake_hist;	/* primary end to thread function start */
+};
 
 struct irq_chip {
 	const char *ic_name;
@@ -93,18 +145,24 @@ struct irq_desc {
 	unsigned id_unh_none;
 
 	/* Statistics: per CPU counts; raise stamp for latency. */
-	uint64_t id_count[MAXCPUS];
+	uint64_t id_count[MAXCPUS];	/* written by their CPU only */
 	volatile uint64_t id_raise_ns;	/* irq_note_raise, 0 = none */
-	struct irq_hist *id_raise_hist;	/* raise-to-primary, log2 ns */
+	struct irq_hist id_raise_hist;	/* raise to primary handler */
+	volatile uint64_t id_flow_gen;	/* flow handler runs completed */
+	volatile unsigned id_threads_active; /* woken thread functions not done */
 };
 
 /*
  * irq_desc_create: create the descriptor of irq (or of a free number when
- * irq < 0) for chip.  Context: thread (boot).  Returns the descriptor or
- * NULL (number taken or out of range).
+ * irq < 0) for chip, and give it a vector: fixed_vector if not 0 (LAPIC
+ * lines), else a free one of its IPL's band.  It starts masked, with no
+ * actions, delivered to the boot CPU (the chip routes it there after).
+ * Context: thread.  Returns the descriptor or NULL (number taken, out of
+ * range, no vector).
  */
 struct irq_desc *irq_desc_create(int irq, const struct irq_chip *chip,
-    void *chip_data, ipl_t ipl, enum irq_flow flow, const char *name);
+    void *chip_data, ipl_t ipl, enum irq_flow flow, const char *name,
+    unsigned fixed_vector);
 /* irq_desc_destroy: remove a descriptor that has no actions (MSI teardown). */
 void irq_desc_destroy(struct irq_desc *desc);
 /* irq_to_desc: the descriptor of irq, or NULL. */
@@ -128,11 +186,51 @@ void irq_replay(struct irq_desc *desc);
 void irq_mask_set(struct irq_desc *desc, unsigned reason);
 void irq_mask_clear(struct irq_desc *desc, unsigned reason);
 
+/* irq_flow_name: "edge", "level", "fasteoi", "percpu". */
+const char *irq_flow_name(enum irq_flow flow);
+
+/*
+ * The dedicated threads of IRQ_MODE_THREAD (irq_thread.c).
+ * irq_thread_create: start action's thread (bound to the line's CPU).
+ * irq_thread_wake: make its thread function due (from the flow handler).
+ * irq_thread_stop: wait for it to finish what is due, end it and reap it.
+ * irq_thread_rebind: move it to ci now.
+ */
+int irq_thread_create(struct irq_action *ia);
+void irq_thread_wake(struct irq_action *ia);
+void irq_thread_stop(struct irq_action *ia);
+void irq_thread_rebind(struct irq_action *ia, struct cpu_info *ci);
+
+/*
+ * irq_run_thread_fn: call ia's thread function, accounted, with the
+ * context recorded so that forbidden operations name the handler.
+ */
+void irq_run_thread_fn(struct irq_action *ia);
+
+/*
+ * irq_thread_done: ia's woken ONESHOT thread function finished: clear its
+ * bit and unmask the line when it was the last.  Also wakes
+ * synchronize_irq waiters.  Context: thread.
+ */
+void irq_thread_done(struct irq_action *ia);
+
+/* irq_note_interrupt: the unhandled-interrupt rule, after each flow. */
+void irq_note_interrupt(struct irq_desc *desc, irqreturn_t ret);
+
+/* irq_boot_mode: the irqmode= boot option (IRQ_MODE_HARD or _THREAD). */
+enum irq_mode irq_boot_mode(void);
+
 /*
  * Machine hooks (arch): md_irq_attach gives desc a vector in its IPL's
  * band and routes it; md_irq_detach frees it.
  */
 int md_irq_attach(struct irq_desc *desc);
 void md_irq_detach(struct irq_desc *desc);
+/* md_irq_resend: make desc fire again on its CPU (enable_irq of an edge). */
+void md_irq_resend(struct irq_desc *desc);
+
+/* irq_init: the IRQ layer, before any descriptor (kern_main). */
+void irq_init(void);
+
 
 #endif

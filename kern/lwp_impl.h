@@ -53,6 +53,7 @@ enum lwp_stat { LSIDL = 1, LSRUN, LSONPROC, LSSLEEP, LSZOMB };
 
 struct turnstile;
 struct sleepq_chain;
+struct irq_action;
 
 struct lwp {
 	struct md_lwp l_md;		/* must be first: cpu_switchto */
@@ -84,6 +85,8 @@ struct lwp {
 	/* Interrupt threads (next issue): see the comment above. */
 	struct lwp *l_pinned;		/* intr thread: the LWP beneath it */
 	struct lwp *l_pinned_by;	/* pinned LWP: the intr thread above it */
+	struct irq_action *l_irqaction;	/* intr thread: action whose thread
+					   function it runs now, or NULL */
 
 	/* Lifetime. */
 	vaddr_t l_stack;		/* base of its stack (above the guard) */
@@ -119,6 +122,7 @@ struct cpu_data {
 	int cpu_mtx_count;		/* spin mutexes held */
 	ipl_t cpu_mtx_oldspl;		/* IPL before the first one */
 	int cpu_intr_depth;		/* hard interrupt nesting */
+	struct irq_action *cpu_intr_action; /* handler running in hard context */
 	struct timer_queue cpu_timers;
 	struct timer_event cpu_slice_timer;
 	uint64_t cpu_nswitch;
@@ -135,6 +139,8 @@ void sched_switch_finish(struct lwp *prev);
 void sched_idle(void) __noreturn;
 void sched_change_pri(struct lwp *l, int pri);	/* locks l's CPU */
 void kpreempt(void);
+/* sched_rebind: bind l to ci and move it there now. */
+void sched_rebind(struct lwp *l, struct cpu_info *ci);
 void sched_intr_exit(void);
 
 /* lwp.c */

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <kern/irq_impl.h>
 #include <kern/lwp_impl.h>
 #include <kern/main.h>
 #include <kern/md.h>
@@ -94,9 +95,10 @@ kern_main(void)
 	turnstile_init();
 	sched_init();
 	lwp_init();
+	irq_init();
+	cpu_intr_init();
 	timer_init();
 	xc_init();
-	cpu_intr_init();
 	cpu_start_secondaries();
 	lwp_start_reaper();
 	error = lwp_create(main_thread, NULL, PRI_KERNEL, NULL, 0, "main", NULL);

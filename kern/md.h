@@ -35,4 +35,15 @@ void cpu_xcall_establish(void (*fn)(void));
 /* cpu_ready: the CPU has finished starting and takes IPIs. */
 bool cpu_ready(const struct cpu_info *ci);
 
+/*
+ * The IPL machinery (spl.h has the public half).  spl_set: make ipl this
+ * CPU's level, in software and hardware, without replaying deferred
+ * interrupts or preempting; interrupts off.  spl_lower: the body of splx
+ * with interrupts off: set the level, replay what it unblocks and, at
+ * IPL_NONE when preempt, take a due preemption.
+ */
+#include <spl.h>
+void spl_set(ipl_t ipl);
+void spl_lower(ipl_t s, bool preempt);
+
 #endif

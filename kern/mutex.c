@@ -23,10 +23,13 @@
 #include <lwp.h>
 #include <mutex.h>
 
+#include <kern/irq_impl.h>
 #include <kern/ksyms.h>
 #include <kern/lwp_impl.h>
 #include <kern/md.h>
 #include <kern/simplelock.h>
+
+#include <machine/cpuvar.h>
 
 #define MUTEX_MAGIC	0x4d78
 
@@ -145,14 +148,21 @@ announce_waiter(kmutex_t *m)
 	}
 }
 
+/* An adaptive mutex in hard interrupt context: panics naming the handler. */
+static void __attribute__((noinline))
+forbid_in_intr(kmutex_t *m)
+{
+	char buf[64];
+
+	irq_forbid_block("mutex_enter on adaptive mutex",
+	    mutex_name(m, buf, sizeof(buf)));
+}
+
 static void
 mutex_adaptive_enter_slow(kmutex_t *m, struct lwp *l)
 {
 	char buf[64];
 
-	KASSERTMSG(!cpu_intr_p(),
-	    "mutex_enter: adaptive mutex %s in hard interrupt context",
-	    mutex_name(m, buf, sizeof(buf)));
 	for (;;) {
 		struct lwp *owner = owner_of(m->mtx_owner);
 
@@ -196,6 +206,8 @@ mutex_enter(kmutex_t *m)
 		mutex_spin_enter(m);
 		return;
 	}
+	if (__predict_false(curcpu_intr_depth() != 0))
+		forbid_in_intr(m);
 	if (__predict_true(try_acquire(m, l)))
 		return;
 	mutex_adaptive_enter_slow(m, l);

@@ -74,6 +74,7 @@
 #include <types.h>
 
 #include "page_internal.h"
+#include "irq_rules.h"
 
 #define PAGE_FLOOR	0x100000ULL	/* the first MiB is never handed out */
 #define PAGE_WAIT_NS	(5 * NS_PER_SEC)
@@ -396,6 +397,7 @@ page_check_context(const char *fn, km_flag_t flags, const void *caller)
 	    "where the allocator's locks are", fn, ipl_name(ipl), caller);
 	if (how != KM_SLEEP)
 		return;
+	irq_forbid_sleep(fn, "with KM_SLEEP");
 	KASSERTMSG(!cpu_intr_p(), "%s: KM_SLEEP from interrupt context, "
 	    "caller %p", fn, caller);
 	KASSERTMSG(ipl == IPL_NONE, "%s: KM_SLEEP at %s (a spin mutex "

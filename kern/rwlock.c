@@ -18,10 +18,13 @@
 #include <lwp.h>
 #include <rwlock.h>
 
+#include <kern/irq_impl.h>
 #include <kern/ksyms.h>
 #include <kern/lwp_impl.h>
 #include <kern/md.h>
 #include <kern/simplelock.h>
+
+#include <machine/cpuvar.h>
 
 #define RW_MAGIC	0x72776c6bU
 #define RW_READ_INCR	((uintptr_t)1 << RW_READ_SHIFT)
@@ -110,8 +113,6 @@ assert_may_block(krwlock_t *rw, struct lwp *l)
 {
 	char buf[64];
 
-	KASSERTMSG(!cpu_intr_p(), "rw_enter: %s in hard interrupt context",
-	    rw_name(rw, buf, sizeof(buf)));
 	KASSERTMSG(spin_section_count() == 0,
 	    "rw_enter: lwp %s blocking on rwlock %s while holding %d spin "
 	    "mutex(es)", l->l_name, rw_name(rw, buf, sizeof(buf)),
@@ -179,6 +180,11 @@ rw_enter(krwlock_t *rw, krw_t op)
 	uintptr_t w;
 
 	rw_check(rw, "rw_enter");
+	if (__predict_false(curcpu_intr_depth() != 0)) {
+		char buf[64];
+
+		irq_forbid_block("rw_enter on rwlock", rw_name(rw, buf, sizeof(buf)));
+	}
 	w = rw->rw_owner;
 	if (__predict_true(can_enter(w, op) && cas(rw, &w, entered(w, op, l))))
 		return;

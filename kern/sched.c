@@ -197,6 +197,42 @@ choose_cpu(struct lwp *l)
 }
 
 /*
+ * sched_rebind: bind l to ci and move it there now: off another CPU's run
+ * queue if it waits on one; a running l leaves its CPU at that CPU's next
+ * preemption point (sched_switch sends it to its bound CPU); a sleeping l
+ * wakes up on ci.  Context: thread or interrupt.
+ */
+void
+sched_rebind(struct lwp *l, struct cpu_info *ci)
+{
+	uint64_t was = intr_save();
+	struct cpu_info *old;
+	bool moved = false;
+
+	for (;;) {
+		old = l->l_cpu;
+		simple_lock(&cpudata(old)->cpu_schedlock);
+		if (l->l_cpu == old)
+			break;
+		simple_unlock(&cpudata(old)->cpu_schedlock);
+	}
+	l->l_bound = ci;
+	if (old != ci && l->l_stat == LSRUN) {
+		rq_remove(&cpudata(old)->cpu_rq, l);
+		l->l_stat = LSIDL;
+		moved = true;
+	} else if (old != ci && l->l_stat == LSONPROC && old->ci_curlwp == l) {
+		cpudata(old)->cpu_want_resched = true;
+		if (old != curcpu())
+			cpu_send_resched(old);
+	}
+	simple_unlock(&cpudata(old)->cpu_schedlock);
+	if (moved)
+		sched_setrunnable(l);
+	intr_restore(was);
+}
+
+/*
  * sched_setrunnable: put a sleeping or new LWP on a run queue.
  * Context: any; the caller holds the lock that covered l's sleep (or owns
  * the new LWP).
@@ -424,10 +460,10 @@ kpreempt(void)
 	if (!cd->cpu_want_resched || ci->ci_curlwp->l_nopreempt != 0 ||
 	    s != IPL_NONE || cd->cpu_intr_depth != 0 || cd->cpu_mtx_count != 0)
 		return;
-	cd->cpu_ipl = IPL_SCHED;
+	spl_set(IPL_SCHED);
 	sched_switch();
-	/* We may resume on another CPU: restore the level of that one. */
-	cpudata(curcpu())->cpu_ipl = s;
+	/* We may resume on another CPU: this sets that one's level. */
+	spl_set(s);
 }
 
 /* sched_intr_exit: the preemption point on return from an interrupt. */
@@ -538,7 +574,7 @@ sched_idle(void)
 	struct cpu_data *cd = cpudata(ci);
 
 	ci->ci_curlwp->l_oncpu_since = nanouptime();
-	cd->cpu_ipl = IPL_NONE;
+	spl_set(IPL_NONE);
 	for (;;) {
 		cpu_intr_disable();
 		if (cd->cpu_rq.rq_count == 0 && !cd->cpu_want_resched &&
@@ -548,10 +584,9 @@ sched_idle(void)
 			cd->cpu_idle = false;
 			continue;
 		}
-		cd->cpu_ipl = IPL_SCHED;
+		spl_set(IPL_SCHED);
 		sched_switch();
-		cd->cpu_ipl = IPL_NONE;
-		cpu_intr_enable();
+		splx(IPL_NONE);
 	}
 }
 

@@ -24,6 +24,7 @@
 #include <spl.h>
 #include <time.h>
 
+#include <kern/irq_impl.h>
 #include <kern/lwp_impl.h>
 #include <kern/simplelock.h>
 
@@ -104,6 +105,7 @@ assert_may_sleep(struct lwp *l, const void *wchan, const char *wmesg)
 {
 	struct cpu_data *cd = &curcpu()->ci_data;
 
+	irq_forbid_sleep("sleep on", wmesg);
 	KASSERTMSG(cd->cpu_intr_depth == 0,
 	    "lwp %s sleeping on %s (%p) in hard interrupt context",
 	    l->l_name, wmesg, wchan);

@@ -80,7 +80,7 @@ count_fire(struct timer_event *te, void *arg)
  * level holds it off; then it must arrive when the level comes down.
  */
 static void
-ipl_vm_holds_off_a_due_timer_interrupt_until_splx(struct ktest *t)
+ipl_sched_holds_off_a_due_timer_interrupt_until_splx(struct ktest *t)
 {
 	struct timer_event te;
 	volatile unsigned fired = 0;
@@ -89,7 +89,7 @@ ipl_vm_holds_off_a_due_timer_interrupt_until_splx(struct ktest *t)
 
 	bind_here();
 	timer_event_init(&te, count_fire, (void *)&fired);
-	s = splvm();
+	s = splsched();
 	timer_event_arm(&te, nanouptime());
 	delay_ns(10 * NS_PER_MS);
 	while_raised = fired;
@@ -98,6 +98,30 @@ ipl_vm_holds_off_a_due_timer_interrupt_until_splx(struct ktest *t)
 		delay_ns(100 * NS_PER_US);
 	(void)timer_event_cancel(&te);
 	KT_EXPECT_EQ(t, while_raised, 0U);
+	KT_EXPECT_EQ(t, fired, 1U);
+}
+
+/*
+ * The clock is in the IPL_SCHED band, above IPL_VM: a device-level section
+ * does not hold it off, the timer interrupt nests.
+ */
+static void
+ipl_vm_lets_the_clock_interrupt_in(struct ktest *t)
+{
+	struct timer_event te;
+	volatile unsigned fired = 0;
+	unsigned polls;
+	ipl_t s;
+
+	bind_here();
+	timer_event_init(&te, count_fire, (void *)&fired);
+	s = splvm();
+	timer_event_arm(&te, nanouptime());
+	for (polls = 0; polls < 1000 && fired == 0; polls++)
+		delay_ns(100 * NS_PER_US);
+	KT_EXPECT_EQ(t, curipl(), IPL_VM);
+	splx(s);
+	(void)timer_event_cancel(&te);
 	KT_EXPECT_EQ(t, fired, 1U);
 }
 
@@ -318,7 +342,8 @@ spin_mutex_taken_at_a_raised_level_restores_that_level(struct ktest *t)
 KTEST_SUITE(spl,
     KTEST_CASE(splraise_returns_the_old_level_and_splx_restores_it),
     KTEST_CASE(nested_levels_unwind_in_lifo_order_and_never_lower_on_raise),
-    KTEST_CASE(ipl_vm_holds_off_a_due_timer_interrupt_until_splx),
+    KTEST_CASE(ipl_sched_holds_off_a_due_timer_interrupt_until_splx),
+    KTEST_CASE(ipl_vm_lets_the_clock_interrupt_in),
     KTEST_CASE(soft_level_holds_off_preemption_until_splx_to_none),
     KTEST_CASE(spin_mutex_raises_to_its_ipl_and_release_restores_ipl_none),
     KTEST_CASE(spin_mutexes_released_out_of_order_restore_ipl_none_after_the_last),

@@ -114,6 +114,8 @@ sys.exit(1)
 '''
 
 NDEATH = len(check.DEATH_TESTS)
+NKTEST = len(check.KTEST_BOOTS)     # each GOOD boot passes 2
+NQUICK = len([b for b in check.KTEST_BOOTS if b.quick])
 
 
 class UnittestParseTest(unittest.TestCase):
@@ -174,33 +176,36 @@ class CheckRunTest(unittest.TestCase):
 
     def test_all_good(self):
         p, lines = self.run_check("good")
-        self.assertEqual(lines[-1], "%d passed, 0 failed" % (4 * 2 + NDEATH),
+        self.assertEqual(lines[-1], "%d passed, 0 failed" % (NKTEST * 2 + NDEATH),
                          p.stdout)
         self.assertEqual(p.returncode, 0, p.stdout)
         self.assertNotIn("FAIL", p.stdout)
-        for name in ("smp1", "smp2", "smp4", "icount", "death-panic",
+        for name in ("smp1", "smp2", "smp4", "icount", "smp1-soft",
+                     "icount-soft", "death-panic",
                      "death-bad_option"):
             self.assertTrue(os.path.exists(os.path.join(
                 self.logdir, name + ".log")), name)
 
     def test_parallel(self):
         p, lines = self.run_check("good", "-j", "3")
-        self.assertEqual(lines[-1], "%d passed, 0 failed" % (4 * 2 + NDEATH))
+        self.assertEqual(lines[-1], "%d passed, 0 failed" % (NKTEST * 2 + NDEATH))
         self.assertEqual(p.returncode, 0)
 
     def test_quick(self):
         p, lines = self.run_check("good", "--quick")
-        self.assertEqual(lines[-1], "2 passed, 0 failed")
+        self.assertEqual(lines[-1], "%d passed, 0 failed" % (NQUICK * 2))
         self.assertEqual(p.returncode, 0)
         self.assertNotIn("death", p.stdout)
         self.assertNotIn("icount", p.stdout)
 
     def test_failures_add_up(self):
         p, lines = self.run_check("bad")
-        # smp1 2 + smp2 2 + smp4 1 + icount 1 (then hangs) + deaths - 2.
-        passed = 2 + 2 + 1 + 1 + NDEATH - 2
-        # smp4's failed case, icount's timeout, kassert, pagefault.
-        self.assertEqual(lines[-1], "%d passed, 4 failed" % passed, p.stdout)
+        # Under each spl: smp1 2 + smp2 2 + smp4 1 + icount 1 (then
+        # hangs); + deaths - 2.
+        passed = 2 * (2 + 2 + 1 + 1) + NDEATH - 2
+        # smp4's failed case and icount's timeout (both spl), kassert,
+        # pagefault.
+        self.assertEqual(lines[-1], "%d passed, 6 failed" % passed, p.stdout)
         self.assertEqual(p.returncode, 1)
         out = p.stdout
         self.assertIn("not ok demo.second", out)
@@ -215,13 +220,13 @@ class CheckRunTest(unittest.TestCase):
 
     def test_count_mismatch_is_a_failure(self):
         p, lines = self.run_check("mismatch")
-        self.assertEqual(lines[-1], "%d passed, 1 failed" % (4 * 2 + NDEATH))
+        self.assertEqual(lines[-1], "%d passed, 2 failed" % (NKTEST * 2 + NDEATH))
         self.assertEqual(p.returncode, 1)
         self.assertIn("kernel says 3 passed, 0 failed", p.stdout)
 
     def test_zero_tests_is_a_failure(self):
         p, lines = self.run_check("empty", "--quick")
-        self.assertEqual(lines[-1], "0 passed, 1 failed")
+        self.assertEqual(lines[-1], "0 passed, %d failed" % NQUICK)
         self.assertIn("ran zero tests", p.stdout)
         self.assertEqual(p.returncode, 1)
 
@@ -231,7 +236,8 @@ class CheckRunTest(unittest.TestCase):
                             "--kernel", self.kernel, "--logdir", self.logdir],
                            env=env, stdin=subprocess.DEVNULL,
                            capture_output=True, text=True, timeout=120)
-        self.assertEqual(p.stdout.splitlines()[-1], "0 passed, 1 failed")
+        self.assertEqual(p.stdout.splitlines()[-1],
+                         "0 passed, %d failed" % NQUICK)
         self.assertIn("could not start", p.stdout)
         self.assertEqual(p.returncode, 1)
 

@@ -40,7 +40,26 @@ struct cpu_info {
 	uint64_t ci_gdt[5] __aligned(16);	/* null, code, data, TSS (2) */
 	struct x86_tss ci_tss __aligned(16);
 	vaddr_t ci_ist[NIST];		/* top of each IST stack */
+	uint64_t ci_ipending[4];	/* soft SPL: deferred vectors (intr.c) */
+	int ci_intr_replay;		/* replaying a deferred vector */
+	bool ci_intr_open;		/* hard interrupt handler running with
+					   interrupts enabled (intr.c) */
 };
+
+/*
+ * curcpu_intr_depth: this CPU's hard interrupt nesting in one %gs-relative
+ * load, so it is right even if the caller could be preempted and moved.
+ */
+static inline int
+curcpu_intr_depth(void)
+{
+	int v;
+
+	__asm__ volatile("movl %%gs:%c1, %0" : "=r"(v) : "i"(
+	    offsetof(struct cpu_info, ci_data) +
+	    offsetof(struct cpu_data, cpu_intr_depth)));
+	return v;
+}
 
 void cpu_attach_boot(void);
 struct cpu_info *cpu_alloc(unsigned index, uint32_t apicid);

@@ -1,0 +1,889 @@
+/*
+ * irq.c: the generic IRQ layer: descriptors, the request API, the rules
+ * of interrupt context, the unhandled-interrupt rule and the table.
+ *
+ * Design.  An IRQ number names a descriptor (struct irq_desc, irq_impl.h)
+ * made by an interrupt chip driver: IOAPIC inputs keep their GSI as
+ * number, MSI vectors and LAPIC lines take free numbers from
+ * IRQ_FIRST_DYNAMIC up.  A descriptor carries the line state and a list
+ * of actions, one per driver (request_threaded_irq), kept in priority
+ * order; dispatch reads an immutable, NULL-terminated snapshot array of
+ * that list (id_snap), which every change replaces.  The flow handlers are
+ * in irq_flow.c, the dedicated threads in irq_thread.c.
+ *
+ * Life of an action: requested (validated, thread created, linked, line
+ * started if first) -> dispatched under its model, which irq_set_mode may
+ * change at any time -> freed (unlinked, flows drained, thread stopped).
+ *
+ * Rules of interrupt context (irq_forbid_block, irq_forbid_sleep): in
+ * hard interrupt context nothing may block or sleep; a thread function
+ * running in an interrupt thread may block on mutexes and rwlocks (the
+ * turnstile lends it its priority) but not sleep (cv_wait, timed sleeps,
+ * kmem_alloc(KM_SLEEP)) unless its action has IRQF_SLEEPABLE.  Breaking a
+ * rule panics with the IRQ, the handler's name and function, and the
+ * model.
+ *
+ * Unhandled interrupts: of every 100,000 interrupts of a line, if 99,900
+ * or more found no handler claiming them, the line is masked for good
+ * (IRQ_MASK_UNHANDLED) with a log line naming it and its handlers.
+ *
+ * Locking.  irq_request_lock (adaptive) serialises every change to the
+ * set of actions and their attributes (request, free, mode, priority,
+ * affinity); id_lock (spin, IPL_HIGH) covers a line's state and is taken
+ * inside it.  A replaced snapshot is freed only after the flow that might
+ * read it has finished (wait_flow: id_flow_gen moves on, or no flow runs).
+ * irq_descs[] entries are written under irq_request_lock and read
+ * locklessly: descriptors are never freed while the kernel runs, except
+ * MSI ones after their line is shut down and drained.
+ */
+#include <cpu.h>
+#include <irq.h>
+#include <kassert.h>
+#include <kmem.h>
+#include <log.h>
+#include <lwp.h>
+#include <mutex.h>
+#include <options.h>
+#include <printf.h>
+#include <string.h>
+#include <time.h>
+
+#include <kern/irq_impl.h>
+#include <kern/ksyms.h>
+#include <kern/lwp_impl.h>
+#include <kern/md.h>
+
+#include <machine/cpuvar.h>
+
+#define NR_IRQS			256
+#define IRQ_FIRST_DYNAMIC	64
+#define MAX_ACTIONS		64	/* per line: bits of id_oneshot */
+#define UNHANDLED_WINDOW	100000
+#define UNHANDLED_LIMIT		99900
+
+static struct irq_desc *volatile irq_descs[NR_IRQS];
+static kmutex_t irq_request_lock;
+static unsigned irq_seq;		/* irq_request_lock */
+
+static const char *const mode_words[] = { "hard", "thread", NULL };
+static unsigned boot_mode_word = 1;
+OPTION_CHOICE("irqmode", boot_mode_word, mode_words,
+    "dispatch model of thread functions requested without one: hard or "
+    "thread");
+
+static const char *const mode_names[IRQ_NMODES] = {
+	[IRQ_MODE_DEFAULT] = "default", [IRQ_MODE_HARD] = "hard",
+	[IRQ_MODE_THREAD] = "thread", [IRQ_MODE_LAZY] = "lazy",
+	[IRQ_MODE_SOURCE] = "source",
+};
+
+const char *
+irq_mode_name(enum irq_mode mode)
+{
+	return mode >= 0 && mode < IRQ_NMODES ? mode_names[mode] : "?";
+}
+
+enum irq_mode
+irq_boot_mode(void)
+{
+	return boot_mode_word == 0 ? IRQ_MODE_HARD : IRQ_MODE_THREAD;
+}
+
+void
+irq_init(void)
+{
+	mutex_init(&irq_request_lock, MUTEX_DEFAULT, IPL_NONE);
+}
+
+/* Histograms. */
+
+void
+irq_hist_add(struct irq_hist *h, uint64_t ns)
+{
+	unsigned b = ns < 2 ? 0 : 63 - (unsigned)__builtin_clzll(ns);
+
+	if (b >= IRQ_HIST_BUCKETS)
+		b = IRQ_HIST_BUCKETS - 1;
+	__atomic_fetch_add(&h->ih_bucket[b], 1, __ATOMIC_RELAXED);
+}
+
+uint64_t
+irq_hist_count(const struct irq_hist *h)
+{
+	uint64_t n = 0;
+
+	for (unsigned b = 0; b < IRQ_HIST_BUCKETS; b++)
+		n += h->ih_bucket[b];
+	return n;
+}
+
+uint64_t
+irq_hist_percentile(const struct irq_hist *h, unsigned pct)
+{
+	uint64_t n = irq_hist_count(h), seen = 0;
+	uint64_t want = (n * pct + 99) / 100;
+
+	if (n == 0)
+		return 0;
+	for (unsigned b = 0; b < IRQ_HIST_BUCKETS; b++) {
+		seen += h->ih_bucket[b];
+		if (seen >= want && seen > 0)
+			return 2ULL << b;
+	}
+	return 2ULL << (IRQ_HIST_BUCKETS - 1);
+}
+
+/* Descriptors. */
+
+struct irq_desc *
+irq_to_desc(int irq)
+{
+	return irq >= 0 && irq < NR_IRQS ? irq_descs[irq] : NULL;
+}
+
+static int
+free_irq_number(void)
+{
+	for (int irq = IRQ_FIRST_DYNAMIC; irq < NR_IRQS; irq++)
+		if (irq_descs[irq] == NULL)
+			return irq;
+	return -1;
+}
+
+struct irq_desc *
+irq_desc_create(int irq, const struct irq_chip *chip, void *chip_data,
+    ipl_t ipl, enum irq_flow flow, const char *name, unsigned fixed_vector)
+{
+	struct irq_desc *desc;
+
+	mutex_enter(&irq_request_lock);
+	if (irq < 0)
+		irq = free_irq_number();
+	if (irq < 0 || irq >= NR_IRQS || irq_descs[irq] != NULL) {
+		mutex_exit(&irq_request_lock);
+		return NULL;
+	}
+	desc = kmem_zalloc(sizeof(*desc), KM_SLEEP);
+	mutex_init(&desc->id_lock, MUTEX_SPIN, IPL_HIGH);
+	desc->id_irq = irq;
+	desc->id_ipl = ipl;
+	desc->id_chip = chip;
+	desc->id_chip_data = chip_data;
+	desc->id_flow = flow;
+	desc->id_trigger = flow == IRQ_FLOW_LEVEL ? IRQ_TRIGGER_LEVEL :
+	    IRQ_TRIGGER_EDGE;
+	strlcpy(desc->id_name, name, sizeof(desc->id_name));
+	desc->id_vector = fixed_vector;
+	desc->id_mask = IRQ_MASK_SHUTDOWN;
+	desc->id_chip_masked = chip->ic_mask != NULL;
+	desc->id_cpu = cpu_lookup(0);
+	cpuset_zero(&desc->id_affinity);
+	cpuset_add(&desc->id_affinity, 0);
+	if (md_irq_attach(desc) != 0) {
+		mutex_exit(&irq_request_lock);
+		kmem_free(desc, sizeof(*desc));
+		return NULL;
+	}
+	irq_descs[irq] = desc;
+	mutex_exit(&irq_request_lock);
+	return desc;
+}
+
+void
+irq_desc_destroy(struct irq_desc *desc)
+{
+	mutex_enter(&irq_request_lock);
+	KASSERTMSG(desc->id_actions == NULL,
+	    "irq_desc_destroy: irq %d still has actions", desc->id_irq);
+	irq_descs[desc->id_irq] = NULL;
+	md_irq_detach(desc);
+	mutex_exit(&irq_request_lock);
+	kmem_free(desc, sizeof(*desc));
+}
+
+/*
+ * wait_flow: wait until no flow handler of desc that started before now
+ * is still running (it may be reading a replaced snapshot).
+ */
+static void
+wait_flow(struct irq_desc *desc)
+{
+	uint64_t gen = __atomic_load_n(&desc->id_flow_gen, __ATOMIC_ACQUIRE);
+
+	while (desc->id_inprogress &&
+	    __atomic_load_n(&desc->id_flow_gen, __ATOMIC_ACQUIRE) == gen)
+		cpu_spin_pause();
+}
+
+/* Actions and snapshots: irq_request_lock held. */
+
+static unsigned
+count_actions(const struct irq_desc *desc)
+{
+	unsigned n = 0;
+
+	for (struct irq_action *ia = desc->id_actions; ia; ia = ia->ia_next)
+		n++;
+	return n;
+}
+
+static struct irq_action *
+find_action(struct irq_desc *desc, void *dev)
+{
+	for (struct irq_action *ia = desc->id_actions; ia; ia = ia->ia_next)
+		if (ia->ia_dev == dev)
+			return ia;
+	return NULL;
+}
+
+static bool
+runs_before(const struct irq_action *a, const struct irq_action *b)
+{
+	return a->ia_prio > b->ia_prio ||
+	    (a->ia_prio == b->ia_prio && a->ia_seq < b->ia_seq);
+}
+
+/* Link ia in priority order.  id_lock held. */
+static void
+link_action(struct irq_desc *desc, struct irq_action *ia)
+{
+	struct irq_action **pp = &desc->id_actions;
+
+	while (*pp != NULL && runs_before(*pp, ia))
+		pp = &(*pp)->ia_next;
+	ia->ia_next = *pp;
+	*pp = ia;
+}
+
+static void
+unlink_action(struct irq_desc *desc, struct irq_action *ia)
+{
+	struct irq_action **pp = &desc->id_actions;
+
+	while (*pp != ia)
+		pp = &(*pp)->ia_next;
+	*pp = ia->ia_next;
+	ia->ia_next = NULL;
+}
+
+struct snapshot {
+	struct irq_action **s_array;
+	size_t s_size;
+};
+
+/* A snapshot array for n actions (allocated before taking id_lock). */
+static struct snapshot
+snap_alloc(unsigned n)
+{
+	struct snapshot s = { NULL, (n + 1) * sizeof(struct irq_action *) };
+
+	if (n > 0)
+		s.s_array = kmem_zalloc(s.s_size, KM_SLEEP);
+	return s;
+}
+
+/*
+ * Publish s as desc's snapshot, filled from the list; returns the old
+ * one.  id_lock held.
+ */
+static struct irq_action *const *
+snap_publish(struct irq_desc *desc, struct snapshot s)
+{
+	struct irq_action *const *old = desc->id_snap;
+	unsigned i = 0;
+
+	for (struct irq_action *ia = desc->id_actions; ia; ia = ia->ia_next)
+		s.s_array[i++] = ia;
+	if (s.s_array != NULL)
+		s.s_array[i] = NULL;
+	__atomic_store_n(&desc->id_snap, s.s_array, __ATOMIC_RELEASE);
+	return old;
+}
+
+static void
+snap_free(struct irq_desc *desc, struct irq_action *const *old, unsigned n)
+{
+	if (old == NULL)
+		return;
+	wait_flow(desc);
+	kmem_free((void *)old, (n + 1) * sizeof(struct irq_action *));
+}
+
+/* Requests. */
+
+#define IRQF_MODE_BITS(f)	((unsigned)(((f) >> 32) & 0xff))
+#define IRQF_PRIO_BITS(f)	((int)(((f) >> 40) & 0xff))
+#define IRQF_LOW_BITS(f)	((f) & 0xffffffffUL)
+#define IRQF_KNOWN	(IRQF_SHARED | IRQF_ONESHOT | IRQF_NO_THREAD | \
+			 IRQF_PERCPU | IRQF_SLEEPABLE | IRQF_NO_AUTOEN)
+/* Flags every sharer of a line must agree on. */
+#define IRQF_LINE	(IRQF_SHARED | IRQF_ONESHOT | IRQF_PERCPU)
+
+static int
+refuse(int irq, const char *name, int error, const char *why)
+{
+	kwarn("request_irq: irq %d (%s) refused: %s", irq,
+	    name != NULL ? name : "?", why);
+	return error;
+}
+
+/* Is a mode implemented, and allowed for these flags? */
+static const char *
+mode_refusal(enum irq_mode mode, unsigned long flags)
+{
+	if (mode == IRQ_MODE_LAZY || mode == IRQ_MODE_SOURCE)
+		return "that dispatch model is not implemented yet";
+	if (mode != IRQ_MODE_HARD && mode != IRQ_MODE_THREAD)
+		return "unknown dispatch model";
+	if (mode != IRQ_MODE_HARD && (flags & (IRQF_NO_THREAD | IRQF_PERCPU)))
+		return "IRQF_NO_THREAD and IRQF_PERCPU actions stay in hard "
+		    "context";
+	if (mode != IRQ_MODE_THREAD && (flags & IRQF_SLEEPABLE))
+		return "IRQF_SLEEPABLE needs IRQ_MODE_THREAD";
+	return NULL;
+}
+
+/* Why a request cannot be granted, or NULL; *error: its errno. */
+static const char *
+request_refusal(struct irq_desc *desc, irq_handler_t handler,
+    irq_handler_t thread_fn, unsigned long flags, void *dev, int prio,
+    enum irq_mode mode, int *error)
+{
+	*error = -EINVAL;
+	if (IRQF_LOW_BITS(flags) & ~IRQF_KNOWN)
+		return "unknown IRQF_ flags";
+	if (handler == NULL && thread_fn == NULL)
+		return "no handler and no thread function";
+	if (handler == NULL && !(flags & IRQF_ONESHOT))
+		return "a NULL primary handler needs IRQF_ONESHOT (a level "
+		    "line would storm until the thread ran)";
+	if ((flags & IRQF_SHARED) && dev == NULL)
+		return "IRQF_SHARED needs a dev cookie";
+	if ((flags & IRQF_SLEEPABLE) && thread_fn == NULL)
+		return "IRQF_SLEEPABLE without a thread function";
+	if ((flags & IRQF_PERCPU) && thread_fn != NULL)
+		return "a per-CPU line cannot have a thread function";
+	if (((flags & IRQF_PERCPU) != 0) != (desc->id_flow == IRQ_FLOW_PERCPU))
+		return "IRQF_PERCPU must match the line (per-CPU lines only)";
+	if (prio < PRI_KERNEL_MIN || prio >= NPRI)
+		return "priority out of range";
+	if (desc->id_actions != NULL) {
+		*error = -EBUSY;
+		if (!(flags & desc->id_flags & IRQF_SHARED))
+			return "line is taken and not shared by both";
+		if ((flags & IRQF_LINE) != (desc->id_flags & IRQF_LINE))
+			return "flags mismatch with the line's other handlers "
+			    "(IRQF_SHARED, IRQF_ONESHOT, IRQF_PERCPU must agree)";
+		if (find_action(desc, dev) != NULL)
+			return "dev already has an action on this line";
+		if (count_actions(desc) >= MAX_ACTIONS)
+			return "too many actions on the line";
+	}
+	*error = -EINVAL;
+	return mode_refusal(mode, flags);
+}
+
+/* The model of an action requested without one. */
+static enum irq_mode
+default_mode(unsigned long flags, bool threaded)
+{
+	if (!threaded || (flags & (IRQF_NO_THREAD | IRQF_PERCPU)))
+		return IRQ_MODE_HARD;
+	if (flags & IRQF_SLEEPABLE)
+		return IRQ_MODE_THREAD;
+	return irq_boot_mode();
+}
+
+static irqreturn_t
+default_primary(int irq, void *dev)
+{
+	return IRQ_WAKE_THREAD;
+}
+
+static unsigned
+free_oneshot_bit(const struct irq_desc *desc)
+{
+	uint64_t used = 0;
+
+	for (struct irq_action *ia = desc->id_actions; ia; ia = ia->ia_next)
+		used |= 1ULL << ia->ia_bit;
+	return (unsigned)__builtin_ctzll(~used);
+}
+
+static struct irq_action *
+action_alloc(struct irq_desc *desc, irq_handler_t handler,
+    irq_handler_t thread_fn, unsigned long flags, const char *name, void *dev,
+    int prio, enum irq_mode mode)
+{
+	struct irq_action *ia = kmem_zalloc(sizeof(*ia), KM_SLEEP);
+
+	ia->ia_desc = desc;
+	ia->ia_handler = handler != NULL ? handler : default_primary;
+	ia->ia_thread_fn = thread_fn;
+	ia->ia_dev = dev;
+	ia->ia_name = name;
+	ia->ia_flags = IRQF_LOW_BITS(flags);
+	ia->ia_seq = irq_seq++;
+	ia->ia_bit = free_oneshot_bit(desc);
+	ia->ia_prio = prio;
+	ia->ia_mode = mode;
+	return ia;
+}
+
+static void
+line_startup(struct irq_desc *desc, unsigned long flags)
+{
+	desc->id_flags = flags & IRQF_LINE;
+	desc->id_unh_total = desc->id_unh_none = 0;
+	if (flags & IRQF_NO_AUTOEN)
+		desc->id_depth = 1;
+	if (desc->id_flow != IRQ_FLOW_PERCPU && desc->id_chip->ic_set_affinity)
+		desc->id_chip->ic_set_affinity(desc, desc->id_cpu);
+	irq_mask_clear(desc, IRQ_MASK_SHUTDOWN);
+}
+
+int
+request_threaded_irq(int irq, irq_handler_t handler, irq_handler_t thread_fn,
+    unsigned long flags, const char *name, void *dev)
+{
+	struct irq_desc *desc = irq_to_desc(irq);
+	enum irq_mode mode = IRQF_MODE_BITS(flags);
+	int prio = IRQF_PRIO_BITS(flags) ? IRQF_PRIO_BITS(flags) : IRQ_PRIO_DEFAULT;
+	struct irq_action *ia, *const *old;
+	struct snapshot snap;
+	const char *why;
+	unsigned n;
+	int error;
+
+	KASSERTMSG(!cpu_intr_p(), "request_threaded_irq(%d, %s) from interrupt "
+	    "context", irq, name);
+	if (desc == NULL)
+		return refuse(irq, name, -ENOENT, "no such IRQ");
+	if (name == NULL)
+		return refuse(irq, name, -EINVAL, "no name");
+	if (mode == IRQ_MODE_DEFAULT)
+		mode = default_mode(flags, thread_fn != NULL);
+	mutex_enter(&irq_request_lock);
+	why = request_refusal(desc, handler, thread_fn, flags, dev, prio, mode,
+	    &error);
+	if (why != NULL) {
+		mutex_exit(&irq_request_lock);
+		return refuse(irq, name, error, why);
+	}
+	ia = action_alloc(desc, handler, thread_fn, flags, name, dev, prio, mode);
+	if (thread_fn != NULL && (error = irq_thread_create(ia)) != 0) {
+		mutex_exit(&irq_request_lock);
+		kmem_free(ia, sizeof(*ia));
+		return refuse(irq, name, error, "cannot create its thread");
+	}
+	n = count_actions(desc);
+	snap = snap_alloc(n + 1);
+	mutex_enter(&desc->id_lock);
+	link_action(desc, ia);
+	old = snap_publish(desc, snap);
+	if (ia->ia_thread_fn != NULL)
+		desc->id_nthreaded++;
+	if (n == 0)
+		line_startup(desc, flags);
+	mutex_exit(&desc->id_lock);
+	snap_free(desc, old, n);
+	mutex_exit(&irq_request_lock);
+	return 0;
+}
+
+void
+free_irq(int irq, void *dev)
+{
+	struct irq_desc *desc = irq_to_desc(irq);
+	struct irq_action *ia, *const *old;
+	struct snapshot snap;
+	unsigned n;
+
+	KASSERTMSG(!cpu_intr_p(), "free_irq(%d) from interrupt context", irq);
+	KASSERTMSG(desc != NULL, "free_irq: no IRQ %d", irq);
+	mutex_enter(&irq_request_lock);
+	ia = find_action(desc, dev);
+	KASSERTMSG(ia != NULL, "free_irq: IRQ %d has no action for dev %p",
+	    irq, dev);
+	n = count_actions(desc);
+	snap = snap_alloc(n - 1);
+	mutex_enter(&desc->id_lock);
+	unlink_action(desc, ia);
+	old = snap_publish(desc, snap);
+	if (ia->ia_thread_fn != NULL)
+		desc->id_nthreaded--;
+	if (n == 1) {
+		irq_mask_set(desc, IRQ_MASK_SHUTDOWN);
+		desc->id_depth = 0;
+		desc->id_pending_edge = false;
+		irq_mask_clear(desc, IRQ_MASK_DISABLED | IRQ_MASK_UNHANDLED);
+	}
+	mutex_exit(&desc->id_lock);
+	snap_free(desc, old, n);	/* no flow sees ia any more */
+	if (ia->ia_thread != NULL)
+		irq_thread_stop(ia);
+	mutex_exit(&irq_request_lock);
+	kmem_free(ia, sizeof(*ia));
+}
+
+/* Enable and disable (lazy: see irq_flow.c). */
+
+void
+disable_irq_nosync(int irq)
+{
+	struct irq_desc *desc = irq_to_desc(irq);
+
+	KASSERTMSG(desc != NULL, "disable_irq: no IRQ %d", irq);
+	mutex_enter(&desc->id_lock);
+	desc->id_depth++;
+	mutex_exit(&desc->id_lock);
+}
+
+void
+disable_irq(int irq)
+{
+	disable_irq_nosync(irq);
+	synchronize_irq(irq);
+}
+
+void
+enable_irq(int irq)
+{
+	struct irq_desc *desc = irq_to_desc(irq);
+	bool resend = false;
+
+	KASSERTMSG(desc != NULL, "enable_irq: no IRQ %d", irq);
+	mutex_enter(&desc->id_lock);
+	KASSERTMSG(desc->id_depth > 0, "enable_irq: IRQ %d (%s) is not disabled",
+	    irq, desc->id_name);
+	if (--desc->id_depth == 0) {
+		irq_mask_clear(desc, IRQ_MASK_DISABLED);
+		resend = desc->id_pending_edge && desc->id_flow != IRQ_FLOW_LEVEL;
+		desc->id_pending_edge = false;
+	}
+	mutex_exit(&desc->id_lock);
+	if (resend)
+		md_irq_resend(desc);
+}
+
+void
+synchronize_irq(int irq)
+{
+	struct irq_desc *desc = irq_to_desc(irq);
+	const void *wchan;
+
+	KASSERTMSG(desc != NULL, "synchronize_irq: no IRQ %d", irq);
+	KASSERTMSG(!cpu_intr_p(), "synchronize_irq(%d) from interrupt context",
+	    irq);
+	wait_flow(desc);
+	wchan = desc;
+	for (;;) {
+		struct sleepq_chain *sc = sleepq_lock(wchan);
+
+		if (__atomic_load_n(&desc->id_threads_active,
+		    __ATOMIC_ACQUIRE) == 0) {
+			sleepq_unlock(sc);
+			return;
+		}
+		sleepq_block(sc, wchan, "irqsync", 0);
+	}
+}
+
+/* Run-time attributes. */
+
+int
+irq_set_affinity(int irq, const cpuset_t *set)
+{
+	struct irq_desc *desc = irq_to_desc(irq);
+	struct cpu_info *ci = NULL;
+	int error = 0;
+
+	if (desc == NULL)
+		return -ENOENT;
+	for (unsigned i = 0; i < ncpu && ci == NULL; i++)
+		if (cpuset_has(set, i))
+			ci = cpu_lookup(i);
+	if (ci == NULL || desc->id_flow == IRQ_FLOW_PERCPU ||
+	    desc->id_chip->ic_set_affinity == NULL)
+		return -EINVAL;
+	mutex_enter(&irq_request_lock);
+	mutex_enter(&desc->id_lock);
+	error = desc->id_chip->ic_set_affinity(desc, ci);
+	if (error == 0) {
+		desc->id_affinity = *set;
+		desc->id_cpu = ci;
+	}
+	mutex_exit(&desc->id_lock);
+	if (error == 0)
+		for (struct irq_action *ia = desc->id_actions; ia; ia = ia->ia_next)
+			if (ia->ia_thread != NULL)
+				irq_thread_rebind(ia, ci);
+	mutex_exit(&irq_request_lock);
+	return error;
+}
+
+int
+irq_set_priority(int irq, void *dev, int prio)
+{
+	struct irq_desc *desc = irq_to_desc(irq);
+	struct irq_action *ia, *const *old;
+	struct snapshot snap;
+	unsigned n;
+
+	if (desc == NULL)
+		return -ENOENT;
+	if (prio < PRI_KERNEL_MIN || prio >= NPRI)
+		return -EINVAL;
+	mutex_enter(&irq_request_lock);
+	ia = find_action(desc, dev);
+	if (ia == NULL) {
+		mutex_exit(&irq_request_lock);
+		return -ENOENT;
+	}
+	n = count_actions(desc);
+	snap = snap_alloc(n);
+	mutex_enter(&desc->id_lock);
+	unlink_action(desc, ia);
+	ia->ia_prio = prio;
+	link_action(desc, ia);
+	old = snap_publish(desc, snap);
+	mutex_exit(&desc->id_lock);
+	snap_free(desc, old, n);
+	if (ia->ia_thread != NULL)
+		lwp_set_priority(ia->ia_thread, prio);
+	mutex_exit(&irq_request_lock);
+	return 0;
+}
+
+int
+irq_set_mode(int irq, void *dev, enum irq_mode mode)
+{
+	struct irq_desc *desc = irq_to_desc(irq);
+	struct irq_action *ia;
+	const char *why;
+
+	if (desc == NULL)
+		return -ENOENT;
+	mutex_enter(&irq_request_lock);
+	ia = find_action(desc, dev);
+	if (ia == NULL) {
+		mutex_exit(&irq_request_lock);
+		return -ENOENT;
+	}
+	if (mode == IRQ_MODE_DEFAULT)
+		mode = irq_boot_mode();
+	why = mode_refusal(mode, ia->ia_flags);
+	if (why == NULL && ia->ia_thread_fn == NULL && mode != IRQ_MODE_HARD)
+		why = "the action has no thread function";
+	if (why != NULL) {
+		mutex_exit(&irq_request_lock);
+		kwarn("irq_set_mode: irq %d %s: %s refused: %s", irq,
+		    ia->ia_name, irq_mode_name(mode), why);
+		return -EINVAL;
+	}
+	/* The flow reads it once per interrupt; see run_or_wake. */
+	__atomic_store_n(&ia->ia_mode, mode, __ATOMIC_RELEASE);
+	mutex_exit(&irq_request_lock);
+	return 0;
+}
+
+void
+irq_note_raise(int irq)
+{
+	struct irq_desc *desc = irq_to_desc(irq);
+
+	if (desc != NULL)
+		__atomic_store_n(&desc->id_raise_ns, nanouptime(),
+		    __ATOMIC_RELAXED);
+}
+
+/* The unhandled-interrupt rule.  id_lock held. */
+void
+irq_note_interrupt(struct irq_desc *desc, irqreturn_t ret)
+{
+	if (ret == IRQ_NONE)
+		desc->id_unh_none++;
+	if (++desc->id_unh_total < UNHANDLED_WINDOW)
+		return;
+	if (desc->id_unh_none >= UNHANDLED_LIMIT) {
+		irq_mask_set(desc, IRQ_MASK_UNHANDLED);
+		kerr("irq %d (%s): nobody cared for %u of the last %u "
+		    "interrupts; line disabled (handlers: %s%s)", desc->id_irq,
+		    desc->id_name, desc->id_unh_none, desc->id_unh_total,
+		    desc->id_actions ? desc->id_actions->ia_name : "none",
+		    desc->id_actions && desc->id_actions->ia_next ? ", ..." : "");
+	}
+	desc->id_unh_total = desc->id_unh_none = 0;
+}
+
+/* The rules of interrupt context. */
+
+static void __noreturn
+rule_broken(struct irq_action *ia, bool hard, const char *what,
+    const char *obj, const char *why)
+{
+	char fn[64];
+
+	if (ia == NULL)
+		panic("%s%s%s in hard interrupt context: %s", what,
+		    obj ? " " : "", obj ? obj : "", why);
+	ksym_format((uintptr_t)(hard && ia->ia_thread_fn == NULL ?
+	    (void *)ia->ia_handler : (void *)ia->ia_thread_fn), fn, sizeof(fn));
+	panic("irq %d handler \"%s\" (%s, IRQ_MODE_%s, %s): %s%s%s: %s",
+	    ia->ia_desc->id_irq, ia->ia_name, fn,
+	    hard ? (ia->ia_mode == IRQ_MODE_HARD ? "HARD" : "HARD primary") :
+	    "THREAD", hard ? "hard interrupt context" : "interrupt thread",
+	    what, obj ? " " : "", obj ? obj : "", why);
+}
+
+void
+irq_forbid_block(const char *what, const char *obj)
+{
+	uint64_t was = intr_save();
+	struct cpu_data *cd = &curcpu()->ci_data;
+	int depth = cd->cpu_intr_depth;
+	struct irq_action *ia = cd->cpu_intr_action;
+
+	intr_restore(was);
+	if (depth > 0)
+		rule_broken(ia, true, what, obj, "nothing may block in hard "
+		    "interrupt context");
+}
+
+void
+irq_forbid_sleep(const char *what, const char *obj)
+{
+	struct irq_action *ia;
+
+	irq_forbid_block(what, obj);
+	ia = curlwp->l_irqaction;
+	if (ia != NULL && !(ia->ia_flags & IRQF_SLEEPABLE))
+		rule_broken(ia, false, what, obj, "interrupt threads may block "
+		    "only on mutexes and rwlocks (request with IRQF_SLEEPABLE "
+		    "in IRQ_MODE_THREAD to sleep)");
+}
+
+/* Statistics and the table. */
+
+int
+irq_get_stats(int irq, void *dev, struct irq_stats *st)
+{
+	struct irq_desc *desc = irq_to_desc(irq);
+	struct irq_action *ia;
+
+	if (desc == NULL)
+		return -ENOENT;
+	mutex_enter(&desc->id_lock);
+	for (ia = desc->id_actions; ia != NULL; ia = ia->ia_next)
+		if (ia->ia_dev == dev)
+			break;
+	if (ia != NULL) {
+		st->is_primary = ia->ia_nprimary;
+		st->is_handled = ia->ia_nhandled;
+		st->is_woken = ia->ia_nwoken;
+		st->is_thread_runs = ia->ia_nthread;
+		st->is_primary_ns = ia->ia_primary_ns;
+		st->is_thread_ns = ia->ia_thread_ns;
+		st->is_mode = ia->ia_mode;
+		st->is_prio = ia->ia_prio;
+		st->is_thread = ia->ia_thread;
+	}
+	mutex_exit(&desc->id_lock);
+	return ia != NULL ? 0 : -ENOENT;
+}
+
+uint64_t
+irq_line_count(int irq)
+{
+	struct irq_desc *desc = irq_to_desc(irq);
+	uint64_t n = 0;
+
+	if (desc != NULL)
+		for (unsigned i = 0; i < ncpu; i++)
+			n += desc->id_count[i];
+	return n;
+}
+
+bool
+irq_line_disabled(int irq)
+{
+	struct irq_desc *desc = irq_to_desc(irq);
+
+	return desc != NULL &&
+	    (desc->id_depth > 0 || (desc->id_mask & IRQ_MASK_UNHANDLED));
+}
+
+static const char *
+line_state(const struct irq_desc *desc)
+{
+	if (desc->id_mask & IRQ_MASK_UNHANDLED)
+		return "dead";
+	if (desc->id_depth > 0)
+		return "disabled";
+	if (desc->id_mask & IRQ_MASK_SHUTDOWN)
+		return "off";
+	if (desc->id_chip_masked)
+		return "masked";
+	return "enabled";
+}
+
+static const char *
+action_state(const struct irq_action *ia)
+{
+	unsigned st = ia->ia_state;
+
+	if (st & IA_ACTIVE)
+		return "running";
+	if (st & IA_NEED)
+		return "due";
+	return "idle";
+}
+
+static void
+print_action(const struct irq_action *ia)
+{
+	printf("      %-12s %-6s prio %3d %-8s %-18s prim %lu (%lu us) "
+	    "thr %lu (%lu us) wake->thr p50 %lu p99 %lu ns\n",
+	    ia->ia_name, irq_mode_name(ia->ia_mode), ia->ia_prio,
+	    action_state(ia), ia->ia_thread ? lwp_name(ia->ia_thread) : "-",
+	    ia->ia_nprimary, ia->ia_primary_ns / 1000, ia->ia_nthread,
+	    ia->ia_thread_ns / 1000,
+	    irq_hist_percentile(&ia->ia_wake_hist, 50),
+	    irq_hist_percentile(&ia->ia_wake_hist, 99));
+}
+
+static void
+print_line(struct irq_desc *desc)
+{
+	printf("%4d %-7s %-16s %-7s %-8s %-8s cpu%-2u", desc->id_irq,
+	    desc->id_chip->ic_name, desc->id_name, irq_flow_name(desc->id_flow),
+	    ipl_name(desc->id_ipl), line_state(desc),
+	    desc->id_flow == IRQ_FLOW_PERCPU ? 0 : cpu_index(desc->id_cpu));
+	for (unsigned i = 0; i < ncpu; i++)
+		printf(" %9lu", desc->id_count[i]);
+	if (irq_hist_count(&desc->id_raise_hist) != 0)
+		printf("  raise->prim p50 %lu p99 %lu ns",
+		    irq_hist_percentile(&desc->id_raise_hist, 50),
+		    irq_hist_percentile(&desc->id_raise_hist, 99));
+	printf("\n");
+	for (struct irq_action *ia = desc->id_actions; ia; ia = ia->ia_next)
+		print_action(ia);
+}
+
+void
+irq_print_table(void)
+{
+	printf(" IRQ chip    source           flow    IPL      state    route");
+	for (unsigned i = 0; i < ncpu; i++)
+		printf("      CPU%u", i);
+	printf("\n      action       model  prio     state    thread\n");
+	mutex_enter(&irq_request_lock);
+	for (int irq = 0; irq < NR_IRQS; irq++) {
+		struct irq_desc *desc = irq_descs[irq];
+
+		if (desc != NULL && (desc->id_actions != NULL ||
+		    irq_line_count(irq) != 0))
+			print_line(desc);
+	}
+	mutex_exit(&irq_request_lock);
+}

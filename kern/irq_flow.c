@@ -1,0 +1,301 @@
+/*
+ * irq_flow.c: flow handlers, and running a line's actions.
+ *
+ * Design.  The machine layer calls irq_dispatch(desc) in hard interrupt
+ * context at the line's IPL.  The descriptor's flow handler talks to the
+ * chip (ack, mask, EOI) in the way the source's trigger needs, then runs
+ * every action's primary handler in priority order (run_actions):
+ *
+ *  edge	ack first, so a new edge can be latched meanwhile; an edge that
+ *		comes while another CPU is handling the line is marked
+ *		pending and that CPU runs the handlers again (IOAPIC edge).
+ *  level	mask and ack first, unmask at the end, when a line still
+ *		asserted fires again (IOAPIC level).
+ *  fasteoi	one EOI at the end; the source is masked while handling only
+ *		for ONESHOT lines; pending edges are rerun as with edge (MSI).
+ *  percpu	a per-CPU source (LAPIC timer, IPIs): no line state, no
+ *		lock, EOI at the end.
+ *
+ * A primary that returns IRQ_WAKE_THREAD gets its thread function run
+ * under the action's dispatch model: IRQ_MODE_HARD calls it right there,
+ * in hard context, unless its thread still has work queued from before a
+ * change of model (then the thread is woken, so the function never runs
+ * twice at once and work stays in order); IRQ_MODE_THREAD wakes the
+ * action's thread.  A woken ONESHOT action keeps the line masked
+ * (IRQ_MASK_ONESHOT) until its thread function finishes (irq_thread_done).
+ *
+ * Disabling is lazy (Linux's): disable_irq only counts; an interrupt that
+ * arrives while the line is disabled masks it then and is remembered, and
+ * enable_irq unmasks it and, for sources that do not hold their request
+ * (everything but level lines), makes it fire again.
+ *
+ * Locking.  id_lock (spin, IPL_HIGH) covers the line state: id_mask,
+ * id_inprogress, id_pending_edge, id_oneshot.  It is dropped while the
+ * handlers run.  Handlers of one line never run on two CPUs at once
+ * (id_inprogress), so the snapshot of actions a flow reads stays valid
+ * until the flow ends; writers publish a new snapshot under id_lock and
+ * free the old one after id_flow_gen has moved on (irq.c).
+ */
+#include <cpu.h>
+#include <irq.h>
+#include <kassert.h>
+#include <log.h>
+#include <lwp.h>
+#include <mutex.h>
+#include <time.h>
+
+#include <kern/irq_impl.h>
+#include <kern/lwp_impl.h>
+
+#include <machine/cpuvar.h>
+
+static struct cpu_data *
+this_cpu_data(void)
+{
+	return &curcpu()->ci_data;
+}
+
+void
+irq_mask_set(struct irq_desc *desc, unsigned reason)
+{
+	KASSERT(mutex_owned(&desc->id_lock));
+	desc->id_mask |= reason;
+	if (!desc->id_chip_masked && desc->id_chip->ic_mask != NULL) {
+		desc->id_chip->ic_mask(desc);
+		desc->id_chip_masked = true;
+	}
+}
+
+void
+irq_mask_clear(struct irq_desc *desc, unsigned reason)
+{
+	KASSERT(mutex_owned(&desc->id_lock));
+	desc->id_mask &= ~reason;
+	if (desc->id_mask == 0 && desc->id_chip_masked) {
+		desc->id_chip->ic_unmask(desc);
+		desc->id_chip_masked = false;
+	}
+}
+
+static void
+chip_ack(struct irq_desc *desc)
+{
+	if (desc->id_chip->ic_ack != NULL)
+		desc->id_chip->ic_ack(desc);
+}
+
+static void
+chip_eoi(struct irq_desc *desc)
+{
+	if (desc->id_chip->ic_eoi != NULL)
+		desc->id_chip->ic_eoi(desc);
+}
+
+static void
+add_stat(uint64_t *p, uint64_t v)
+{
+	__atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+}
+
+/* Run the thread function now (HARD) or hand it to the thread. */
+static void
+run_or_wake(struct irq_action *ia)
+{
+	if (ia->ia_mode == IRQ_MODE_HARD &&
+	    __atomic_load_n(&ia->ia_state, __ATOMIC_ACQUIRE) == 0) {
+		irq_run_thread_fn(ia);
+		return;
+	}
+	irq_thread_wake(ia);
+}
+
+/* The primary handlers, highest priority first; returns their OR. */
+static irqreturn_t
+run_actions(struct irq_desc *desc)
+{
+	struct cpu_data *cd = this_cpu_data();
+	struct irq_action *saved = cd->cpu_intr_action;
+	struct irq_action *const *snap = desc->id_snap;
+	uint64_t raised = __atomic_exchange_n(&desc->id_raise_ns, 0,
+	    __ATOMIC_RELAXED);
+	uint64_t t0 = nanouptime(), t1;
+	irqreturn_t all = IRQ_NONE;
+
+	if (raised != 0 && t0 >= raised)
+		irq_hist_add(&desc->id_raise_hist, t0 - raised);
+	for (; snap != NULL && *snap != NULL; snap++, t0 = t1) {
+		struct irq_action *ia = *snap;
+		irqreturn_t r;
+
+		cd->cpu_intr_action = ia;
+		r = ia->ia_handler(desc->id_irq, ia->ia_dev);
+		KASSERTMSG((r & ~(IRQ_HANDLED | IRQ_WAKE_THREAD)) == 0,
+		    "irq %d handler %s returned %#x", desc->id_irq,
+		    ia->ia_name, (unsigned)r);
+		KASSERTMSG(!(r & IRQ_WAKE_THREAD) || ia->ia_thread_fn != NULL,
+		    "irq %d handler %s returned IRQ_WAKE_THREAD but has no "
+		    "thread function", desc->id_irq, ia->ia_name);
+		t1 = nanouptime();
+		add_stat(&ia->ia_nprimary, 1);
+		add_stat(&ia->ia_primary_ns, t1 - t0);
+		if (r != IRQ_NONE)
+			add_stat(&ia->ia_nhandled, 1);
+		if (r & IRQ_WAKE_THREAD) {
+			add_stat(&ia->ia_nwoken, 1);
+			ia->ia_wake_ns = t1;
+			run_or_wake(ia);
+			t1 = nanouptime();
+		}
+		all |= r;
+	}
+	cd->cpu_intr_action = saved;
+	return all;
+}
+
+/*
+ * May this flow run the handlers?  No if another CPU is (an edge is then
+ * left pending for it) or the line is disabled or has no actions (masked,
+ * remembered for enable_irq).  id_lock held.
+ */
+static bool
+flow_begin(struct irq_desc *desc)
+{
+	if (desc->id_inprogress) {
+		desc->id_pending_edge = true;
+		return false;
+	}
+	if (desc->id_depth > 0 || desc->id_snap == NULL) {
+		desc->id_pending_edge = true;
+		irq_mask_set(desc, IRQ_MASK_DISABLED);
+		return false;
+	}
+	desc->id_inprogress = 1;
+	return true;
+}
+
+/* Run the handlers, again while edges come in meanwhile.  id_lock held. */
+static void
+flow_run(struct irq_desc *desc)
+{
+	do {
+		irqreturn_t ret;
+
+		desc->id_pending_edge = false;
+		mutex_exit(&desc->id_lock);
+		ret = run_actions(desc);
+		mutex_enter(&desc->id_lock);
+		irq_note_interrupt(desc, ret);
+	} while (desc->id_pending_edge && desc->id_depth == 0 &&
+	    !(desc->id_mask & IRQ_MASK_UNHANDLED));
+}
+
+/* The end of a flow: keep a ONESHOT line masked while threads are due. */
+static void
+flow_end(struct irq_desc *desc)
+{
+	if (desc->id_oneshot != 0)
+		irq_mask_set(desc, IRQ_MASK_ONESHOT);
+	irq_mask_clear(desc, IRQ_MASK_FLOW);
+	desc->id_inprogress = 0;
+	__atomic_fetch_add(&desc->id_flow_gen, 1, __ATOMIC_RELEASE);
+}
+
+static void
+handle_edge(struct irq_desc *desc)
+{
+	mutex_enter(&desc->id_lock);
+	chip_ack(desc);
+	if (flow_begin(desc)) {
+		flow_run(desc);
+		flow_end(desc);
+	}
+	mutex_exit(&desc->id_lock);
+}
+
+static void
+handle_level(struct irq_desc *desc)
+{
+	mutex_enter(&desc->id_lock);
+	irq_mask_set(desc, IRQ_MASK_FLOW);
+	chip_ack(desc);
+	if (flow_begin(desc)) {
+		flow_run(desc);
+		flow_end(desc);
+	} else if (!desc->id_inprogress) {
+		irq_mask_clear(desc, IRQ_MASK_FLOW);	/* held by DISABLED */
+	}
+	mutex_exit(&desc->id_lock);
+}
+
+static void
+handle_fasteoi(struct irq_desc *desc)
+{
+	mutex_enter(&desc->id_lock);
+	if (flow_begin(desc)) {
+		if (desc->id_flags & IRQF_ONESHOT)
+			irq_mask_set(desc, IRQ_MASK_FLOW);
+		flow_run(desc);
+		flow_end(desc);
+	}
+	mutex_exit(&desc->id_lock);
+	chip_eoi(desc);
+}
+
+static void
+handle_percpu(struct irq_desc *desc)
+{
+	run_actions(desc);
+	chip_eoi(desc);
+}
+
+void
+irq_dispatch(struct irq_desc *desc)
+{
+	desc->id_count[cpu_number()]++;
+	switch (desc->id_flow) {
+	case IRQ_FLOW_EDGE:
+		handle_edge(desc);
+		break;
+	case IRQ_FLOW_LEVEL:
+		handle_level(desc);
+		break;
+	case IRQ_FLOW_FASTEOI:
+		handle_fasteoi(desc);
+		break;
+	case IRQ_FLOW_PERCPU:
+		handle_percpu(desc);
+		break;
+	}
+}
+
+const char *
+irq_flow_name(enum irq_flow flow)
+{
+	static const char *const names[] = {
+		[IRQ_FLOW_EDGE] = "edge", [IRQ_FLOW_LEVEL] = "level",
+		[IRQ_FLOW_FASTEOI] = "fasteoi", [IRQ_FLOW_PERCPU] = "percpu",
+	};
+
+	return names[flow];
+}
+
+/* Soft SPL: hold the source until the level comes down (intr.c). */
+void
+irq_defer(struct irq_desc *desc)
+{
+	if (desc->id_flow == IRQ_FLOW_PERCPU)
+		return;
+	mutex_enter(&desc->id_lock);
+	irq_mask_set(desc, IRQ_MASK_DEFERRED);
+	mutex_exit(&desc->id_lock);
+}
+
+void
+irq_replay(struct irq_desc *desc)
+{
+	if (desc->id_flow == IRQ_FLOW_PERCPU)
+		return;
+	mutex_enter(&desc->id_lock);
+	irq_mask_clear(desc, IRQ_MASK_DEFERRED);
+	mutex_exit(&desc->id_lock);
+}

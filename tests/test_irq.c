@@ -1,0 +1,635 @@
+/*
+ * test_irq.c: the generic IRQ layer and the hard and thread dispatch
+ * models, on self-IPI sources (include/ipisrc.h).
+ *
+ * Most cases count work, not interrupts: a source's raiser adds units to
+ * s_posted before raising; the primary handler takes them all (a raise
+ * that finds them taken returns IRQ_NONE) and the thread function
+ * completes them.  Raises coalesce, units may not: "exactly once" means
+ * every unit is completed once, by one run of the thread function at a
+ * time.
+ */
+#include <condvar.h>
+#include <cpu.h>
+#include <ipisrc.h>
+#include <irq.h>
+#include <kmem.h>
+#include <ktest.h>
+#include <lwp.h>
+#include <mutex.h>
+#include <spl.h>
+#include <time.h>
+
+#define WAIT_NS		(20ULL * 1000 * 1000 * 1000)
+
+struct src {
+	int s_irq;
+	volatile unsigned s_posted;	/* units raised, not yet taken */
+	volatile unsigned s_queued;	/* taken by a primary, for the thread */
+	volatile unsigned s_done;	/* completed by the thread function */
+	volatile unsigned s_inside;	/* thread functions running now */
+	volatile unsigned s_max_inside;
+	volatile unsigned s_hard_runs, s_thread_runs;
+	volatile int s_prim_cpu, s_thread_cpu;
+	struct lwp *volatile s_thread_lwp;
+	kmutex_t *s_block_on;		/* thread function takes it if set */
+	volatile int s_blocking;	/* it is about to */
+};
+
+static irqreturn_t
+src_primary(int irq, void *arg)
+{
+	struct src *s = arg;
+	unsigned n = __atomic_exchange_n(&s->s_posted, 0, __ATOMIC_ACQ_REL);
+
+	s->s_prim_cpu = (int)cpu_number();
+	if (n == 0)
+		return IRQ_NONE;
+	__atomic_fetch_add(&s->s_queued, n, __ATOMIC_ACQ_REL);
+	return IRQ_WAKE_THREAD;
+}
+
+static irqreturn_t
+src_thread(int irq, void *arg)
+{
+	struct src *s = arg;
+	unsigned in = __atomic_add_fetch(&s->s_inside, 1, __ATOMIC_ACQ_REL);
+	kmutex_t *m = s->s_block_on;
+
+	if (in > s->s_max_inside)
+		s->s_max_inside = in;
+	if (m != NULL) {
+		ktest_set_flag(&s->s_blocking);
+		mutex_enter(m);
+		mutex_exit(m);
+	}
+	if (cpu_intr_p()) {
+		s->s_hard_runs++;
+	} else {
+		s->s_thread_runs++;
+		s->s_thread_lwp = curlwp;
+	}
+	s->s_thread_cpu = (int)cpu_number();
+	__atomic_fetch_add(&s->s_done,
+	    __atomic_exchange_n(&s->s_queued, 0, __ATOMIC_ACQ_REL),
+	    __ATOMIC_ACQ_REL);
+	__atomic_sub_fetch(&s->s_inside, 1, __ATOMIC_ACQ_REL);
+	return IRQ_HANDLED;
+}
+
+static void
+src_post(struct src *s, unsigned units)
+{
+	__atomic_fetch_add(&s->s_posted, units, __ATOMIC_ACQ_REL);
+	ipisrc_raise(s->s_irq);
+}
+
+/* Wait until *v == want (sleeping a millisecond at a time). */
+static bool
+wait_for(volatile unsigned *v, unsigned want)
+{
+	for (uint64_t slept = 0; slept < WAIT_NS; slept += 1000000) {
+		if (__atomic_load_n(v, __ATOMIC_ACQUIRE) == want)
+			return true;
+		ksleep(1000000);
+	}
+	return *v == want;
+}
+
+static struct src *
+src_new(struct ktest *t, unsigned long flags)
+{
+	struct src *s = kmem_zalloc(sizeof(*s), KM_SLEEP);
+
+	s->s_irq = ipisrc_create("test");
+	KT_ASSERT_GE(t, s->s_irq, 0);
+	KT_ASSERT_EQ(t, request_threaded_irq(s->s_irq, src_primary, src_thread,
+	    flags, "test", s), 0);
+	return s;
+}
+
+static void
+src_free(struct src *s)
+{
+	free_irq(s->s_irq, s);
+	ipisrc_destroy(s->s_irq);
+	kmem_free(s, sizeof(*s));
+}
+
+static irqreturn_t nop_primary(int irq, void *arg) { return IRQ_HANDLED; }
+static irqreturn_t nop_thread(int irq, void *arg) { return IRQ_HANDLED; }
+
+static void
+misuse_is_refused_with_an_error(struct ktest *t)
+{
+	int irq = ipisrc_create("refusals");
+	int a, b;
+
+	KT_ASSERT_GE(t, irq, 0);
+	KT_EXPECT_EQ(t, request_threaded_irq(irq, NULL, nop_thread, 0, "x", &a),
+	    -EINVAL);
+	KT_EXPECT_EQ(t, request_threaded_irq(irq, NULL, NULL, IRQF_ONESHOT,
+	    "x", &a), -EINVAL);
+	KT_EXPECT_EQ(t, request_threaded_irq(irq, nop_primary, NULL,
+	    IRQF_SHARED, "x", NULL), -EINVAL);
+	KT_EXPECT_EQ(t, request_threaded_irq(irq, nop_primary, nop_thread,
+	    IRQF_PERCPU, "x", &a), -EINVAL);
+	KT_EXPECT_EQ(t, request_threaded_irq(irq, nop_primary, nop_thread,
+	    IRQF_SLEEPABLE | IRQF_MODE(IRQ_MODE_HARD), "x", &a), -EINVAL);
+	KT_EXPECT_EQ(t, request_threaded_irq(irq, nop_primary, nop_thread,
+	    IRQF_NO_THREAD | IRQF_MODE(IRQ_MODE_THREAD), "x", &a), -EINVAL);
+	KT_EXPECT_EQ(t, request_threaded_irq(irq, nop_primary, nop_thread,
+	    IRQF_PRIO(NPRI), "x", &a), -EINVAL);
+	KT_EXPECT_EQ(t, request_threaded_irq(-1, nop_primary, NULL, 0, "x",
+	    &a), -ENOENT);
+	KT_ASSERT_EQ(t, request_threaded_irq(irq, nop_primary, NULL,
+	    IRQF_SHARED, "a", &a), 0);
+	KT_EXPECT_EQ(t, request_threaded_irq(irq, nop_primary, NULL, 0, "b",
+	    &b), -EBUSY);
+	KT_EXPECT_EQ(t, request_threaded_irq(irq, nop_primary, NULL,
+	    IRQF_SHARED | IRQF_ONESHOT, "b", &b), -EBUSY);
+	KT_EXPECT_EQ(t, request_threaded_irq(irq, nop_primary, NULL,
+	    IRQF_SHARED, "a again", &a), -EBUSY);
+	KT_EXPECT_EQ(t, irq_set_mode(irq, &a, IRQ_MODE_THREAD), -EINVAL);
+	KT_EXPECT_EQ(t, irq_set_mode(irq, &a, IRQ_MODE_LAZY), -EINVAL);
+	KT_EXPECT_EQ(t, irq_set_mode(irq, &b, IRQ_MODE_HARD), -ENOENT);
+	KT_EXPECT_EQ(t, irq_set_priority(irq, &a, 0), -EINVAL);
+	free_irq(irq, &a);
+	ipisrc_destroy(irq);
+}
+
+/* Post n units one raise at a time, waiting for each to complete. */
+static void
+post_one_by_one(struct ktest *t, struct src *s, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		src_post(s, 1);
+		KT_ASSERT_TRUE(t, wait_for(&s->s_done, i + 1));
+	}
+}
+
+static void
+hard_model_runs_the_thread_function_in_hard_context(struct ktest *t)
+{
+	struct src *s = src_new(t, IRQF_MODE(IRQ_MODE_HARD));
+	struct irq_stats st;
+
+	post_one_by_one(t, s, 100);
+	KT_EXPECT_EQ(t, s->s_hard_runs, 100U);
+	KT_EXPECT_EQ(t, s->s_thread_runs, 0U);
+	KT_ASSERT_EQ(t, irq_get_stats(s->s_irq, s, &st), 0);
+	KT_EXPECT_EQ(t, st.is_mode, IRQ_MODE_HARD);
+	KT_EXPECT_EQ(t, st.is_primary, 100U);
+	KT_EXPECT_EQ(t, st.is_woken, 100U);
+	KT_EXPECT_EQ(t, st.is_thread_runs, 100U);
+	KT_EXPECT_EQ(t, irq_line_count(s->s_irq), 100U);
+	src_free(s);
+}
+
+static void
+thread_model_runs_the_thread_function_in_its_own_thread(struct ktest *t)
+{
+	struct src *s = src_new(t, IRQF_MODE(IRQ_MODE_THREAD));
+	struct irq_stats st;
+
+	post_one_by_one(t, s, 100);
+	KT_EXPECT_EQ(t, s->s_hard_runs, 0U);
+	KT_EXPECT_EQ(t, s->s_thread_runs, 100U);
+	KT_ASSERT_EQ(t, irq_get_stats(s->s_irq, s, &st), 0);
+	KT_EXPECT_EQ(t, st.is_mode, IRQ_MODE_THREAD);
+	KT_EXPECT_EQ(t, st.is_thread_runs, 100U);
+	KT_EXPECT_EQ(t, (void *)s->s_thread_lwp, (void *)st.is_thread);
+	KT_EXPECT_EQ(t, lwp_base_priority(st.is_thread), IRQ_PRIO_DEFAULT);
+	src_free(s);
+}
+
+/* Load: one source per CPU, raisers on every CPU posting to all of them. */
+#define LOAD_POSTS	300
+
+struct load {
+	struct src *l_src[MAXCPUS];
+	unsigned l_nsrc;
+};
+
+static void
+raiser(void *arg)
+{
+	struct load *ld = arg;
+
+	for (unsigned i = 0; i < LOAD_POSTS; i++)
+		for (unsigned j = 0; j < ld->l_nsrc; j++)
+			src_post(ld->l_src[j], 1);
+}
+
+static void
+every_unit_completes_once_under_load(struct ktest *t, enum irq_mode mode)
+{
+	struct load *ld = kmem_zalloc(sizeof(*ld), KM_SLEEP);
+	struct lwp *r[MAXCPUS];
+
+	ld->l_nsrc = ncpu;
+	for (unsigned i = 0; i < ncpu; i++) {
+		cpuset_t set;
+
+		ld->l_src[i] = src_new(t, IRQF_MODE(mode));
+		cpuset_zero(&set);
+		cpuset_add(&set, i);
+		KT_ASSERT_EQ(t, irq_set_affinity(ld->l_src[i]->s_irq, &set), 0);
+	}
+	for (unsigned i = 0; i < ncpu; i++)
+		r[i] = ktest_spawn(t, raiser, ld, PRI_KERNEL, cpu_lookup(i),
+		    "raiser");
+	for (unsigned i = 0; i < ncpu; i++)
+		lwp_join(r[i]);
+	for (unsigned i = 0; i < ncpu; i++) {
+		struct src *s = ld->l_src[i];
+
+		KT_EXPECT_TRUE(t, wait_for(&s->s_done, LOAD_POSTS * ncpu));
+		KT_EXPECT_EQ(t, s->s_posted, 0U);
+		KT_EXPECT_EQ(t, s->s_max_inside, 1U);
+		KT_EXPECT_EQ(t, s->s_prim_cpu, (int)i);
+		src_free(s);
+	}
+	kmem_free(ld, sizeof(*ld));
+}
+
+static void
+hard_model_completes_every_unit_once_under_load(struct ktest *t)
+{
+	every_unit_completes_once_under_load(t, IRQ_MODE_HARD);
+}
+
+static void
+thread_model_completes_every_unit_once_under_load(struct ktest *t)
+{
+	every_unit_completes_once_under_load(t, IRQ_MODE_THREAD);
+}
+
+/* Switch models back and forth while a raiser posts. */
+struct poster {
+	struct src *p_src;
+	volatile int p_stop;
+	unsigned p_posts;
+};
+
+static void
+post_until_stopped(void *arg)
+{
+	struct poster *p = arg;
+
+	while (!p->p_stop) {
+		src_post(p->p_src, 1);
+		p->p_posts++;
+		delay_ns(20 * 1000);
+	}
+}
+
+static void
+switching_models_while_interrupts_arrive_loses_and_duplicates_none(
+    struct ktest *t)
+{
+	struct src *s = src_new(t, IRQF_MODE(IRQ_MODE_HARD));
+	struct poster p = { .p_src = s };
+	struct lwp *l = ktest_spawn(t, post_until_stopped, &p, PRI_KERNEL,
+	    NULL, "poster");
+
+	for (unsigned i = 0; i < 40; i++) {
+		KT_EXPECT_EQ(t, irq_set_mode(s->s_irq, s, i % 2 ?
+		    IRQ_MODE_HARD : IRQ_MODE_THREAD), 0);
+		ksleep(1000 * 1000);
+	}
+	ktest_set_flag(&p.p_stop);
+	lwp_join(l);
+	KT_EXPECT_TRUE(t, wait_for(&s->s_done, p.p_posts));
+	KT_EXPECT_EQ(t, s->s_posted, 0U);
+	KT_EXPECT_EQ(t, s->s_max_inside, 1U);
+	KT_EXPECT_GT(t, s->s_hard_runs, 0U);
+	KT_EXPECT_GT(t, s->s_thread_runs, 0U);
+	src_free(s);
+}
+
+/* ONESHOT: the source stays masked until the thread function is done. */
+static void
+oneshot_keeps_the_source_masked_until_the_thread_function_ends(
+    struct ktest *t)
+{
+	kmutex_t m;
+	struct src *s;
+
+	mutex_init(&m, MUTEX_DEFAULT, IPL_NONE);
+	s = src_new(t, IRQF_ONESHOT | IRQF_MODE(IRQ_MODE_THREAD));
+	s->s_block_on = &m;
+	mutex_enter(&m);
+	src_post(s, 1);
+	KT_ASSERT_TRUE(t, ktest_wait_flag(&s->s_blocking, WAIT_NS));
+	for (unsigned i = 0; i < 5; i++)
+		src_post(s, 1);
+	ksleep(10 * 1000 * 1000);
+	KT_EXPECT_EQ(t, irq_line_count(s->s_irq), 1U);
+	KT_EXPECT_EQ(t, s->s_posted, 5U);
+	s->s_block_on = NULL;
+	mutex_exit(&m);
+	KT_EXPECT_TRUE(t, wait_for(&s->s_done, 6));
+	KT_EXPECT_EQ(t, irq_line_count(s->s_irq), 2U);
+	src_free(s);
+	mutex_destroy(&m);
+}
+
+/* synchronize_irq, disable_irq and free_irq against a blocked thread. */
+enum sync_op { SYNC_SYNCHRONIZE, SYNC_DISABLE, SYNC_FREE };
+
+struct sync_case {
+	struct src *sc_src;
+	enum sync_op sc_op;
+	volatile int sc_returned;
+	unsigned sc_done_at_return;
+};
+
+static void
+sync_waiter(void *arg)
+{
+	struct sync_case *sc = arg;
+
+	switch (sc->sc_op) {
+	case SYNC_SYNCHRONIZE:
+		synchronize_irq(sc->sc_src->s_irq);
+		break;
+	case SYNC_DISABLE:
+		disable_irq(sc->sc_src->s_irq);
+		break;
+	case SYNC_FREE:
+		free_irq(sc->sc_src->s_irq, sc->sc_src);
+		break;
+	}
+	sc->sc_done_at_return = sc->sc_src->s_done;
+	ktest_set_flag(&sc->sc_returned);
+}
+
+static void
+waits_for_a_thread_function_blocked_on_a_mutex(struct ktest *t,
+    enum sync_op op)
+{
+	struct sync_case sc = { .sc_op = op };
+	struct lwp *w;
+	kmutex_t m;
+
+	mutex_init(&m, MUTEX_DEFAULT, IPL_NONE);
+	sc.sc_src = src_new(t, IRQF_MODE(IRQ_MODE_THREAD));
+	sc.sc_src->s_block_on = &m;
+	mutex_enter(&m);
+	src_post(sc.sc_src, 1);
+	KT_ASSERT_TRUE(t, ktest_wait_flag(&sc.sc_src->s_blocking, WAIT_NS));
+	w = ktest_spawn(t, sync_waiter, &sc, PRI_KERNEL, NULL, "sync");
+	ksleep(20 * 1000 * 1000);
+	KT_EXPECT_EQ(t, sc.sc_returned, 0);
+	mutex_exit(&m);
+	lwp_join(w);
+	KT_EXPECT_EQ(t, sc.sc_returned, 1);
+	KT_EXPECT_EQ(t, sc.sc_done_at_return, 1U);
+	if (op == SYNC_DISABLE) {
+		KT_EXPECT_TRUE(t, irq_line_disabled(sc.sc_src->s_irq));
+		src_post(sc.sc_src, 1);
+		ksleep(5 * 1000 * 1000);
+		KT_EXPECT_EQ(t, sc.sc_src->s_done, 1U);
+		enable_irq(sc.sc_src->s_irq);
+		KT_EXPECT_TRUE(t, wait_for(&sc.sc_src->s_done, 2));
+	}
+	if (op == SYNC_FREE) {
+		ipisrc_destroy(sc.sc_src->s_irq);
+		kmem_free(sc.sc_src, sizeof(*sc.sc_src));
+	} else {
+		src_free(sc.sc_src);
+	}
+	mutex_destroy(&m);
+}
+
+static void
+synchronize_irq_waits_for_a_thread_function_blocked_on_a_mutex(
+    struct ktest *t)
+{
+	waits_for_a_thread_function_blocked_on_a_mutex(t, SYNC_SYNCHRONIZE);
+}
+
+static void
+disable_irq_waits_for_a_thread_function_and_enable_delivers_the_held_one(
+    struct ktest *t)
+{
+	waits_for_a_thread_function_blocked_on_a_mutex(t, SYNC_DISABLE);
+}
+
+static void
+free_irq_waits_for_a_thread_function_blocked_on_a_mutex(struct ktest *t)
+{
+	waits_for_a_thread_function_blocked_on_a_mutex(t, SYNC_FREE);
+}
+
+/* An interrupt held off by splraise is delivered once, at splx. */
+static void
+an_interrupt_held_off_by_splvm_arrives_once_at_splx(struct ktest *t)
+{
+	struct src *s = src_new(t, IRQF_MODE(IRQ_MODE_HARD));
+	cpuset_t set;
+	unsigned while_raised;
+	ipl_t ipl;
+
+	lwp_bind(curlwp, cpu_lookup(0));
+	cpuset_zero(&set);
+	cpuset_add(&set, 0);
+	KT_ASSERT_EQ(t, irq_set_affinity(s->s_irq, &set), 0);
+	ipl = splvm();
+	src_post(s, 1);
+	delay_ns(5 * 1000 * 1000);
+	while_raised = s->s_done;
+	splx(ipl);
+	KT_EXPECT_EQ(t, while_raised, 0U);
+	KT_EXPECT_EQ(t, s->s_done, 1U);
+	KT_EXPECT_EQ(t, irq_line_count(s->s_irq), 1U);
+	lwp_bind(curlwp, NULL);
+	src_free(s);
+}
+
+/* Shared line: handlers run highest priority first; the knob reorders. */
+struct order {
+	volatile unsigned o_n;
+	char o_seq[8];
+};
+
+struct sharer {
+	struct order *sh_order;
+	char sh_id;
+};
+
+static irqreturn_t
+record_order(int irq, void *arg)
+{
+	struct sharer *sh = arg;
+	unsigned i = __atomic_fetch_add(&sh->sh_order->o_n, 1, __ATOMIC_ACQ_REL);
+
+	if (i < sizeof(sh->sh_order->o_seq))
+		sh->sh_order->o_seq[i] = sh->sh_id;
+	return IRQ_HANDLED;
+}
+
+static void
+shared_handlers_run_in_priority_order_and_the_knob_reorders_them(
+    struct ktest *t)
+{
+	struct order o = { 0 };
+	struct sharer a = { &o, 'a' }, b = { &o, 'b' };
+	int irq = ipisrc_create("shared");
+	struct irq_stats st;
+
+	KT_ASSERT_GE(t, irq, 0);
+	KT_ASSERT_EQ(t, request_threaded_irq(irq, record_order, nop_thread,
+	    IRQF_SHARED | IRQF_PRIO(170), "a", &a), 0);
+	KT_ASSERT_EQ(t, request_threaded_irq(irq, record_order, nop_thread,
+	    IRQF_SHARED | IRQF_PRIO(200), "b", &b), 0);
+	ipisrc_raise(irq);
+	KT_ASSERT_TRUE(t, wait_for(&o.o_n, 2));
+	KT_EXPECT_EQ(t, o.o_seq[0], 'b');
+	KT_EXPECT_EQ(t, o.o_seq[1], 'a');
+	KT_ASSERT_EQ(t, irq_set_priority(irq, &a, 210), 0);
+	ipisrc_raise(irq);
+	KT_ASSERT_TRUE(t, wait_for(&o.o_n, 4));
+	KT_EXPECT_EQ(t, o.o_seq[2], 'a');
+	KT_EXPECT_EQ(t, o.o_seq[3], 'b');
+	KT_ASSERT_EQ(t, irq_get_stats(irq, &a, &st), 0);
+	KT_EXPECT_EQ(t, st.is_prio, 210);
+	KT_EXPECT_EQ(t, lwp_base_priority(st.is_thread), 210);
+	free_irq(irq, &a);
+	free_irq(irq, &b);
+	ipisrc_destroy(irq);
+}
+
+/* Affinity: the primary and the thread function follow the line. */
+static void
+affinity_moves_the_line_and_its_thread(struct ktest *t)
+{
+	struct src *s;
+
+	if (ncpu < 2)
+		ktest_skip(t, "needs two CPUs");
+	s = src_new(t, IRQF_MODE(IRQ_MODE_THREAD));
+	for (unsigned round = 0; round < 4; round++) {
+		unsigned cpu = (round + 1) % 2;
+		cpuset_t set;
+
+		cpuset_zero(&set);
+		cpuset_add(&set, cpu);
+		KT_ASSERT_EQ(t, irq_set_affinity(s->s_irq, &set), 0);
+		src_post(s, 1);
+		KT_ASSERT_TRUE(t, wait_for(&s->s_done, round + 1));
+		KT_EXPECT_EQ(t, s->s_prim_cpu, (int)cpu);
+		KT_EXPECT_EQ(t, s->s_thread_cpu, (int)cpu);
+	}
+	src_free(s);
+}
+
+/* The unhandled-interrupt rule. */
+struct unh {
+	volatile unsigned u_calls;
+	unsigned u_handle_first;
+};
+
+static irqreturn_t
+mostly_unhandled(int irq, void *arg)
+{
+	struct unh *u = arg;
+	unsigned n = __atomic_add_fetch(&u->u_calls, 1, __ATOMIC_ACQ_REL);
+
+	return n <= u->u_handle_first ? IRQ_HANDLED : IRQ_NONE;
+}
+
+/* Raise irq n times, each once the previous one has been taken. */
+static bool
+raise_n(int irq, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t before = irq_line_count(irq);
+
+		ipisrc_raise(irq);
+		for (unsigned spins = 0; irq_line_count(irq) == before; spins++)
+			if (spins > 100 * 1000 * 1000)
+				return false;
+	}
+	return true;
+}
+
+static bool
+unhandled_rule(struct ktest *t, unsigned handled)
+{
+	struct unh u = { 0, handled };
+	int irq = ipisrc_create("unhandled");
+	bool disabled;
+
+	KT_ASSERT_GE(t, irq, 0);
+	KT_ASSERT_EQ(t, request_irq(irq, mostly_unhandled, IRQF_MODE(IRQ_MODE_HARD),
+	    "deaf", &u), 0);
+	lwp_bind(curlwp, cpu_lookup(0));
+	KT_EXPECT_TRUE(t, raise_n(irq, 99999));
+	KT_EXPECT_FALSE(t, irq_line_disabled(irq));
+	KT_EXPECT_TRUE(t, raise_n(irq, 1));
+	disabled = irq_line_disabled(irq);
+	/* A dead line takes no more interrupts, a live one does. */
+	ipisrc_raise(irq);
+	ksleep(5 * 1000 * 1000);
+	KT_EXPECT_EQ(t, u.u_calls, disabled ? 100000U : 100001U);
+	lwp_bind(curlwp, NULL);
+	free_irq(irq, &u);
+	ipisrc_destroy(irq);
+	return disabled;
+}
+
+static void
+line_with_99900_of_100000_unhandled_is_disabled(struct ktest *t)
+{
+	KT_EXPECT_TRUE(t, unhandled_rule(t, 100));
+}
+
+static void
+line_with_99899_of_100000_unhandled_stays_enabled(struct ktest *t)
+{
+	KT_EXPECT_FALSE(t, unhandled_rule(t, 101));
+}
+
+/* A thread function that opted in may sleep. */
+static irqreturn_t
+sleepy_thread(int irq, void *arg)
+{
+	ksleep(1000 * 1000);
+	ktest_set_flag(arg);
+	return IRQ_HANDLED;
+}
+
+static void
+sleepable_thread_function_may_sleep(struct ktest *t)
+{
+	volatile int slept = 0;
+	int irq = ipisrc_create("sleepy");
+
+	KT_ASSERT_GE(t, irq, 0);
+	KT_ASSERT_EQ(t, request_threaded_irq(irq, NULL, sleepy_thread,
+	    IRQF_ONESHOT | IRQF_SLEEPABLE, "sleepy", (void *)&slept), 0);
+	ipisrc_raise(irq);
+	KT_EXPECT_TRUE(t, ktest_wait_flag(&slept, WAIT_NS));
+	free_irq(irq, (void *)&slept);
+	ipisrc_destroy(irq);
+}
+
+KTEST_SUITE(irq,
+    KTEST_CASE(misuse_is_refused_with_an_error),
+    KTEST_CASE(hard_model_runs_the_thread_function_in_hard_context),
+    KTEST_CASE(thread_model_runs_the_thread_function_in_its_own_thread),
+    KTEST_CASE(hard_model_completes_every_unit_once_under_load),
+    KTEST_CASE(thread_model_completes_every_unit_once_under_load),
+    KTEST_CASE(switching_models_while_interrupts_arrive_loses_and_duplicates_none),
+    KTEST_CASE(oneshot_keeps_the_source_masked_until_the_thread_function_ends),
+    KTEST_CASE(synchronize_irq_waits_for_a_thread_function_blocked_on_a_mutex),
+    KTEST_CASE(disable_irq_waits_for_a_thread_function_and_enable_delivers_the_held_one),
+    KTEST_CASE(free_irq_waits_for_a_thread_function_blocked_on_a_mutex),
+    KTEST_CASE(an_interrupt_held_off_by_splvm_arrives_once_at_splx),
+    KTEST_CASE(shared_handlers_run_in_priority_order_and_the_knob_reorders_them),
+    KTEST_CASE(affinity_moves_the_line_and_its_thread),
+    KTEST_CASE(line_with_99900_of_100000_unhandled_is_disabled),
+    KTEST_CASE(line_with_99899_of_100000_unhandled_stays_enabled),
+    KTEST_CASE(sleepable_thread_function_may_sleep));
