@@ -34,8 +34,9 @@
  *
  * INTx routing on q35, without AML.  The DSDT's _PRT says which GSI each
  * slot's pins reach, but reading it needs an AML interpreter.  Instead the
- * routing is derived from how QEMU 7.2 wires q35 (hw/isa/lpc_ich9.c,
- * include/hw/southbridge/ich9.h, hw/pci-host/q35.c):
+ * routing is derived from how QEMU wires q35 (hw/isa/lpc_ich9.c:
+ * ich9_cc_init, ich9_cc_update, ich9_lpc_map_irq, ich9_lpc_set_irq; the
+ * D<N>IR defaults in include/hw/southbridge/ich9.h):
  *
  *  - A function on bus 0 drives one of the ICH9's eight PIRQ lines A..H,
  *    chosen by its slot and pin (never its function number):
@@ -45,17 +46,17 @@
  *      every other slot: QEMU's default, pin INTx (0-based x) of slot s
  *        to PIRQ E + (s + x) mod 4.
  *  - In APIC mode PIRQ A..H assert IOAPIC inputs 16..23, one line each
- *    (ich9_pirq_to_gsi; the PIRQ_ROUT registers qboot programs only steer
- *    the 8259 copy of the line).  The kernel's IRQ number for an IOAPIC
- *    input is its GSI, so pd_irq is 16..23.
+ *    (ich9_pirq_to_gsi, whatever the PIRQ_ROUT registers say: those
+ *    only steer the 8259 copy of the line).  The kernel's IRQ number
+ *    for an IOAPIC input is its GSI, so pd_irq is 16..23.
  *  - Behind a bridge or PCIe port, pin p of the device in slot s appears
  *    on the bridge's own pin ((p - 1 + s) mod 4) + 1 (PCI-to-PCI Bridge
  *    Architecture 1.2 §9.1; QEMU's pci_swizzle_map_irq_fn), repeated up to
  *    bus 0.
  *
- *    Bus-0 result (GSI for INTA INTB INTC INTD), which is exactly the _PRT
- *    QEMU 7.2 builds for q35 (build_q35_routing_table in
- *    hw/i386/acpi-build.c; checked against its DSDT disassembled):
+ *    Bus-0 result (GSI for INTA INTB INTC INTD), which is exactly the
+ *    APIC-mode _PRT QEMU 7.2 generates for q35 (hw/i386/acpi-build.c),
+ *    read back from a running q35 and disassembled with iasl:
  *      slot 0, 4, 8, ..., 24     20 21 22 23
  *      slot 1, 5, 9, ..., 21     21 22 23 20
  *      slot 2, 6, 10, ..., 22    22 23 20 21
@@ -70,8 +71,10 @@
  * registers are assumed to hold their reset values: firmware could
  * reprogram them through the RCBA; SeaBIOS enables the RCBA and leaves
  * them, qboot leaves the RCBA off; when it is on they are checked and a
- * changed one is logged.  The 8259 (PIC) mode routing is not used.  Expander bridges (pxb) and devices whose bus no bridge leads to
- * are not scanned.
+ * changed one is logged.  The 8259 (PIC) mode routing is not used.
+ * Expander bridges (pxb) and devices whose bus no bridge leads to are
+ * not scanned.  The routing is what QEMU wires; nothing here has yet
+ * taken an INTx interrupt through the IOAPIC to confirm it end to end.
  *
  * MSI and MSI-X.  pci_msi_* program the MSI capability (PCI Local Bus 3.0
  * §6.8.1): one address and data for all its vectors, 32- or 64-bit
