@@ -80,7 +80,7 @@ run: deps all
 	@tools/boot --smp 4
 
 check: deps
-	@$(PYTHON) tools/check
+	@$(PYTHON) tools/check --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -5,7 +5,9 @@
  * struct pci_dev per function found.  Configuration space is reached
  * through ECAM (the MCFG's memory window) when the firmware describes one
  * and through the legacy 0xcf8/0xcfc ports otherwise.  BARs are decoded
- * and sized; memory BARs are mapped uncached for the driver.
+ * and sized; memory BARs are mapped uncached for the driver.  The kernel
+ * never assigns BAR addresses: a BAR the firmware left unassigned (qboot
+ * assigns none) has pb_base 0 and cannot be mapped or enabled.
  *
  * Interrupts: pd_irq is the IRQ number of the function's INTx pin, routed
  * without AML (see dev/pci.c for how and its limits), or -1.  MSI and
@@ -27,8 +29,9 @@ enum pci_bar_type { PCI_BAR_NONE, PCI_BAR_IO, PCI_BAR_MEM32, PCI_BAR_MEM64 };
 struct pci_bar {
 	enum pci_bar_type pb_type;
 	bool pb_prefetch;
-	uint64_t pb_base;		/* bus (= physical) address, or port */
-	uint64_t pb_size;
+	uint64_t pb_base;		/* bus (= physical) address, or port;
+					   0: the firmware assigned none */
+	uint64_t pb_size;		/* bytes (ports), a power of two */
 };
 
 struct pci_dev {
@@ -45,7 +48,10 @@ struct pci_dev {
 	void *pd_msi;			/* MSI/MSI-X state (dev/pci_irq.c) */
 };
 
-/* Config space access; off must be aligned to the width. */
+/*
+ * Config space access; off must be aligned to the width and below 4096
+ * (ECAM) or 256 (port I/O), else the kernel panics naming the function.
+ */
 uint8_t pci_conf_read8(const struct pci_dev *pd, unsigned off);
 uint16_t pci_conf_read16(const struct pci_dev *pd, unsigned off);
 uint32_t pci_conf_read32(const struct pci_dev *pd, unsigned off);
@@ -53,7 +59,22 @@ void pci_conf_write8(const struct pci_dev *pd, unsigned off, uint8_t v);
 void pci_conf_write16(const struct pci_dev *pd, unsigned off, uint16_t v);
 void pci_conf_write32(const struct pci_dev *pd, unsigned off, uint32_t v);
 
-/* pci_ndevs, pci_dev_at: the functions found, in bus/device/function order. */
+/*
+ * Config space through one mechanism, for tests and diagnostics:
+ * PCI_CONF_ECAM (the MCFG window) or PCI_CONF_PORT (0xcf8/0xcfc: segment
+ * 0 and offsets below 256 only).  pci_conf_read32_via reads through mech
+ * into *v and returns true, or returns false when mech cannot reach that
+ * function and offset (no usable MCFG range covers its bus, or beyond
+ * what ports reach).
+ */
+enum pci_conf_mech { PCI_CONF_ECAM, PCI_CONF_PORT };
+bool pci_conf_read32_via(const struct pci_dev *pd, unsigned off,
+    enum pci_conf_mech mech, uint32_t *v);
+
+/*
+ * pci_ndevs, pci_dev_at: the functions found, in bus/device/function order
+ * (at most 64; i must be below pci_ndevs()).
+ */
 unsigned pci_ndevs(void);
 struct pci_dev *pci_dev_at(unsigned i);
 
@@ -65,17 +86,32 @@ unsigned pci_find_cap(const struct pci_dev *pd, uint8_t cap_id);
 
 /*
  * pci_bar_map: kernel virtual address of memory BAR bar (uncached), or
- * NULL if it is not a memory BAR.
+ * NULL if it is not a memory BAR, or (with a log line saying which) if it
+ * has no address or lies where the direct map cannot serve it uncached.
  */
 void *pci_bar_map(struct pci_dev *pd, unsigned bar);
 
-/* pci_enable: turn on memory and I/O decoding and bus mastering. */
+/*
+ * pci_bar_probe: decode and size BAR register bar of pd into *out, as
+ * pci_init did for pd_bar: memory and I/O decoding are off while the
+ * register holds all ones, then the register and the command word are
+ * restored.  PCI_BAR_NONE: not implemented, or malformed (logged).
+ * Returns the registers the BAR spans: 2 for a 64-bit BAR, else 1.  Only
+ * while no driver uses the function.  Context: thread.
+ */
+unsigned pci_bar_probe(struct pci_dev *pd, unsigned bar, struct pci_bar *out);
+
+/*
+ * pci_enable: turn on bus mastering, and I/O and memory decoding for the
+ * kinds of BAR the function has; a kind with a BAR without an address
+ * stays off (logged), so an unassigned BAR never decodes at address 0.
+ */
 void pci_enable(struct pci_dev *pd);
 
 /* pci_intx: allow (true) or forbid (false) the function's INTx (command bit 10). */
 void pci_intx(struct pci_dev *pd, bool on);
 
-/* pci_name: "0000:00:05.1" style address for messages (static buffer per dev). */
+/* pci_name: "0000:00:05.1" style address for messages (a buffer per function). */
 const char *pci_name(const struct pci_dev *pd);
 
 /*
@@ -84,14 +120,23 @@ const char *pci_name(const struct pci_dev *pd);
  * pci_alloc_irq_vectors instead.
  *
  * pci_msi_vectors / pci_msix_vectors: vectors the capability offers (0 if
- * absent).  pci_msi_write / pci_msix_write: program vector i's message
- * (address, data).  pci_msi_enable / pci_msix_enable: the capability's
- * enable bit (MSI-X: also clears the function mask).  pci_msi_mask /
- * pci_msix_mask: per-vector mask; pci_msi_maskable says whether MSI has
- * per-vector masking at all (MSI-X always has).
+ * absent; MSI-X also 0 when its table's BAR is unassigned or cannot be
+ * mapped, which was logged at boot).  pci_msi_set_vectors: how many MSI
+ * vectors the function may use (Multiple Message Enable): a power of two
+ * up to pci_msi_vectors; they share one address, vector k sending data + k.
+ * pci_msi_write / pci_msix_write: program the MSI message (address, data;
+ * data fits 16 bits, the address 32 unless the capability is 64-bit) or
+ * MSI-X table entry i, which must be masked (or MSI-X off or function-
+ * masked) while it changes.  pci_msi_enable / pci_msix_enable: the
+ * capability's enable bit (MSI-X: also clears the function mask); never
+ * both on at once.  pci_msi_mask: mask or unmask every enabled MSI vector
+ * (needs pci_msi_maskable: per-vector masking, which MSI-X always has);
+ * pci_msix_mask: entry i's mask bit.  Out-of-range or missing
+ * capabilities panic naming the function.
  */
 unsigned pci_msi_vectors(struct pci_dev *pd);
 unsigned pci_msix_vectors(struct pci_dev *pd);
+void pci_msi_set_vectors(struct pci_dev *pd, unsigned n);
 void pci_msi_write(struct pci_dev *pd, uint64_t addr, uint32_t data);
 void pci_msix_write(struct pci_dev *pd, unsigned i, uint64_t addr, uint32_t data);
 void pci_msi_enable(struct pci_dev *pd, bool on);
@@ -120,7 +165,11 @@ unsigned pci_irq_type(const struct pci_dev *pd);
 /* pci_free_irq_vectors: undo pci_alloc_irq_vectors (no action may remain). */
 void pci_free_irq_vectors(struct pci_dev *pd);
 
-/* pci_init: enumerate (boot, after ACPI and the IOAPICs). */
+/*
+ * pci_init: enumerate, route INTx and log one line per function.
+ * Context: boot CPU, once, after ACPI (kern_main, before the other CPUs
+ * start).
+ */
 void pci_init(void);
 
 #endif

@@ -18,6 +18,7 @@
 #include <log.h>
 #include <lwp.h>
 #include <options.h>
+#include <pci.h>
 #include <printf.h>
 #include <reboot.h>
 #include <string.h>
@@ -99,6 +100,7 @@ kern_main(void)
 	cpu_intr_init();
 	timer_init();
 	xc_init();
+	pci_init();
 	cpu_start_secondaries();
 	lwp_start_reaper();
 	error = lwp_create(main_thread, NULL, PRI_KERNEL, NULL, 0, "main", NULL);

@@ -47,6 +47,7 @@ static paddr_t kernel_pml4;
 static paddr_t mptramp_pml4;
 static kmutex_t pmap_lock;
 static bool pmap_ready;		/* page_alloc may be used */
+static paddr_t dmap_end;	/* the direct map covers [0, dmap_end) */
 
 #define PTE_INDEX(va, level)	(((va) >> (12 + 9 * (level))) & 511)
 
@@ -138,6 +139,7 @@ map_direct(void)
 		*pte_lookup(DMAP_BASE + pa, 1, NULL) =
 		    pa | PG_V | PG_RW | PG_PS | PG_G | PG_NX | cache;
 	}
+	dmap_end = top;
 }
 
 static void
@@ -208,6 +210,12 @@ paddr_t
 pmap_mptramp_cr3(void)
 {
 	return mptramp_pml4;
+}
+
+paddr_t
+pmap_dmap_end(void)
+{
+	return dmap_end;
 }
 
 static void

@@ -470,6 +470,41 @@ class BootRunTest(unittest.TestCase):
         self.assertIn("-icount shift=0,sleep=off", p.stdout)
         self.assertFalse(os.path.exists(self.args_file))   # QEMU not run
 
+    def test_device_options_become_qemu_devices_in_order(self):
+        p = self.run_boot(["--print-command",
+                           "--device", "edu,addr=05.0,multifunction=on",
+                           "--device", "edu,addr=05.1", "--qemu", "-d",
+                           "--", "run=ktest:pci"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        cmd = shlex.split(p.stdout)
+        devices = [cmd[i + 1] for i, a in enumerate(cmd) if a == "-device"]
+        self.assertEqual(devices[-2:], ["edu,addr=05.0,multifunction=on",
+                                         "edu,addr=05.1"])
+        # The built-in exit device stays; --qemu arguments still come last.
+        self.assertIn("isa-debug-exit,iobase=0xf4,iosize=0x04", devices)
+        self.assertEqual(cmd[-1], "-d")
+        self.assertEqual(cmd[cmd.index("-append") + 1], "run=ktest:pci")
+
+    def test_no_device_option_adds_no_device(self):
+        p = self.run_boot(["--print-command"])
+        cmd = shlex.split(p.stdout)
+        self.assertEqual([cmd[i + 1] for i, a in enumerate(cmd)
+                          if a == "-device"],
+                         ["isa-debug-exit,iobase=0xf4,iosize=0x04"])
+
+    def test_device_needs_an_argument(self):
+        p = self.run_boot(["--device"])
+        self.assertEqual(p.returncode, 3)
+        self.assertIn("--device", p.stderr)
+
+    def test_help_documents_device_and_the_shared_intx_line(self):
+        p = subprocess.run([sys.executable, BOOT, "--help"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 0)
+        self.assertIn("--device SPEC", p.stdout)
+        self.assertIn("--device edu,addr=05.0,multifunction=on "
+                      "--device edu,addr=05.1", p.stdout)
+
     def test_usage_errors_exit_3(self):
         for args in (["--accel", "kvm", "--icount"], ["--smp", "0"],
                      ["--accel", "bogus"], ["--qemu"]):

@@ -230,6 +230,24 @@ class CheckRunTest(unittest.TestCase):
         self.assertIn("ran zero tests", p.stdout)
         self.assertEqual(p.returncode, 1)
 
+    def test_build_dir_holds_the_logs(self):
+        build = os.path.join(self.tmp.name, "build-x")
+        env = dict(os.environ, PINWHEEL_QEMU=self.qemu, FAKE_SCENARIO="good",
+                   PINWHEEL_CHECK_TIMEOUT="2")
+        p = subprocess.run([sys.executable, CHECK, "--no-host", "--quick",
+                            "--kernel", self.kernel, "--build", build],
+                           env=env, stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertTrue(os.path.exists(os.path.join(build, "check",
+                                                    "smp1.log")), p.stdout)
+
+    def test_every_ktest_boot_has_two_edu_functions_in_one_slot(self):
+        for b in check.KTEST_BOOTS:
+            args = " ".join(b.boot_args)
+            self.assertIn("--device edu,addr=05.0,multifunction=on", args)
+            self.assertIn("--device edu,addr=05.1", args)
+
     def test_qemu_missing_fails_every_boot(self):
         env = dict(os.environ, PINWHEEL_QEMU="/nonexistent/qemu")
         p = subprocess.run([sys.executable, CHECK, "--no-host", "--quick",

@@ -46,4 +46,11 @@ void pmap_tlb_shootdown_ipi(void);
 /* pmap_mptramp_cr3: page tables that also identity-map the AP trampoline. */
 paddr_t pmap_mptramp_cr3(void);
 
+/*
+ * pmap_dmap_end: the end of the direct map: every physical address below
+ * it is mapped at PHYS_TO_DMAP, uncached in 2 MiB pages that hold no RAM.
+ * Context: any, after pmap_bootstrap.
+ */
+paddr_t pmap_dmap_end(void);
+
 #endif

@@ -1,0 +1,261 @@
+/*
+ * test_pci.c: in-kernel tests of PCI enumeration, configuration space,
+ * BAR decoding and sizing, the capability walk and INTx routing, on
+ * QEMU's q35 (tools/boot's machine).
+ *
+ * The q35 cases need only the machine's own devices.  The edu cases need
+ * QEMU's educational device (1234:11e8) and skip without it; the INTx
+ * case needs two edu functions in one slot:
+ *
+ *	tools/boot --device edu,addr=05.0,multifunction=on \
+ *	    --device edu,addr=05.1 -- run=ktest:pci
+ *
+ * Cases that write config space (BAR sizing) touch only functions no
+ * driver uses: this kernel has no PCI drivers yet.  Locking: none needed;
+ * each case runs alone in its own thread.
+ */
+#include <ktest.h>
+#include <pci.h>
+#include <types.h>
+
+#define INTEL		0x8086
+#define Q35_MCH		0x29c0
+#define ICH9_LPC	0x2918
+#define QEMU_VENDOR	0x1234
+#define EDU		0x11e8
+
+#define PCI_COMMAND	0x04
+#define PCI_CMD_DECODE	0x0003		/* I/O and memory space enable */
+#define PCI_BAR0	0x10
+#define PCI_CAP_MSI	0x05
+#define PCI_CAP_MSIX	0x11
+#define PCI_CAP_VENDOR	0x09		/* vendor-specific: edu has none */
+#define EDU_ID_REG	0x00		/* BAR0: identification, 0xRRrr00ed */
+#define EDU_ID_LOW	0xed
+
+static struct pci_dev *
+find_edu_or_skip(struct ktest *t)
+{
+	struct pci_dev *pd = pci_find_device(QEMU_VENDOR, EDU, 0);
+
+	if (pd == NULL)
+		ktest_skip(t, "no edu device (tools/boot --device edu)");
+	return pd;
+}
+
+static void
+q35_host_bridge_and_lpc_are_at_their_addresses(struct ktest *t)
+{
+	struct pci_dev *mch = pci_find_device(INTEL, Q35_MCH, 0);
+	struct pci_dev *lpc = pci_find_device(INTEL, ICH9_LPC, 0);
+
+	KT_ASSERT_NOT_NULL(t, mch);
+	KT_EXPECT_STREQ(t, pci_name(mch), "0000:00:00.0");
+	KT_EXPECT_EQ(t, mch->pd_class, 0x06);		/* bridge */
+	KT_EXPECT_EQ(t, mch->pd_subclass, 0x00);	/* host */
+	KT_ASSERT_NOT_NULL(t, lpc);
+	KT_EXPECT_STREQ(t, pci_name(lpc), "0000:00:1f.0");
+	KT_EXPECT_EQ(t, lpc->pd_class, 0x06);
+	KT_EXPECT_EQ(t, lpc->pd_subclass, 0x01);	/* ISA */
+	KT_EXPECT_EQ(t, pci_dev_at(0), mch);		/* bus/dev/func order */
+}
+
+static void
+functions_are_listed_in_bus_device_function_order(struct ktest *t)
+{
+	for (unsigned i = 1; i < pci_ndevs(); i++) {
+		const struct pci_dev *a = pci_dev_at(i - 1), *b = pci_dev_at(i);
+		unsigned ka = a->pd_bus << 8 | a->pd_dev << 3 | a->pd_func;
+		unsigned kb = b->pd_bus << 8 | b->pd_dev << 3 | b->pd_func;
+
+		KT_EXPECT_LT(t, ka, kb);
+	}
+}
+
+static void
+ecam_and_port_io_agree_on_every_function_header(struct ktest *t)
+{
+	KT_ASSERT_GT(t, pci_ndevs(), 0U);
+	for (unsigned i = 0; i < pci_ndevs(); i++) {
+		const struct pci_dev *pd = pci_dev_at(i);
+
+		for (unsigned off = 0; off < 64; off += 4) {
+			uint32_t ecam = 0, port = 0;
+
+			KT_ASSERT_TRUE(t, pci_conf_read32_via(pd, off,
+			    PCI_CONF_ECAM, &ecam));
+			KT_ASSERT_TRUE(t, pci_conf_read32_via(pd, off,
+			    PCI_CONF_PORT, &port));
+			if (ecam != port)
+				ktest_log(t, "%s offset %#x", pci_name(pd), off);
+			KT_EXPECT_EQ(t, ecam, port);
+		}
+	}
+}
+
+static void
+port_io_cannot_reach_extended_config_space(struct ktest *t)
+{
+	uint32_t v;
+
+	KT_EXPECT_FALSE(t, pci_conf_read32_via(pci_dev_at(0), 0x100,
+	    PCI_CONF_PORT, &v));
+	KT_EXPECT_TRUE(t, pci_conf_read32_via(pci_dev_at(0), 0x100,
+	    PCI_CONF_ECAM, &v));
+}
+
+static void
+capability_walk_finds_the_msi_cap_of_edu(struct ktest *t)
+{
+	struct pci_dev *edu = find_edu_or_skip(t);
+	unsigned msi = pci_find_cap(edu, PCI_CAP_MSI);
+
+	KT_ASSERT_NE(t, msi, 0U);
+	KT_EXPECT_EQ(t, pci_conf_read8(edu, msi), PCI_CAP_MSI);
+	KT_EXPECT_EQ(t, msi, edu->pd_msi_cap);
+	KT_EXPECT_EQ(t, pci_msi_vectors(edu), 1U);
+	KT_EXPECT_EQ(t, pci_find_cap(edu, PCI_CAP_MSIX), 0U);
+	KT_EXPECT_EQ(t, edu->pd_msix_cap, 0);
+	KT_EXPECT_EQ(t, pci_find_cap(edu, PCI_CAP_VENDOR), 0U);
+}
+
+static void
+edu_bar0_is_a_1_mib_mem32_bar(struct ktest *t)
+{
+	struct pci_dev *edu = find_edu_or_skip(t);
+
+	KT_EXPECT_EQ(t, edu->pd_bar[0].pb_type, PCI_BAR_MEM32);
+	KT_EXPECT_EQ(t, edu->pd_bar[0].pb_size, 1ULL << 20);
+	KT_EXPECT_FALSE(t, edu->pd_bar[0].pb_prefetch);
+	for (unsigned b = 1; b < PCI_MAX_BARS; b++)
+		KT_EXPECT_EQ(t, edu->pd_bar[b].pb_type, PCI_BAR_NONE);
+}
+
+static unsigned
+bar_regs(const struct pci_dev *pd)
+{
+	return pd->pd_hdrtype == 0 ? 6 : pd->pd_hdrtype == 1 ? 2 : 0;
+}
+
+/* Probe every BAR of pd again; expect what pci_init found. */
+static void
+probe_bars_again(struct ktest *t, struct pci_dev *pd)
+{
+	for (unsigned b = 0; b < bar_regs(pd); ) {
+		struct pci_bar bar;
+		unsigned span = pci_bar_probe(pd, b, &bar);
+
+		KT_EXPECT_EQ(t, bar.pb_type, pd->pd_bar[b].pb_type);
+		KT_EXPECT_EQ(t, bar.pb_base, pd->pd_bar[b].pb_base);
+		KT_EXPECT_EQ(t, bar.pb_size, pd->pd_bar[b].pb_size);
+		b += span;
+	}
+}
+
+static void
+bar_sizing_leaves_every_bar_and_command_word_unchanged(struct ktest *t)
+{
+	for (unsigned i = 0; i < pci_ndevs(); i++) {
+		struct pci_dev *pd = pci_dev_at(i);
+		uint16_t cmd = pci_conf_read16(pd, PCI_COMMAND);
+		uint32_t before[PCI_MAX_BARS];
+
+		for (unsigned b = 0; b < bar_regs(pd); b++)
+			before[b] = pci_conf_read32(pd, PCI_BAR0 + 4 * b);
+		probe_bars_again(t, pd);
+		for (unsigned b = 0; b < bar_regs(pd); b++)
+			KT_EXPECT_EQ(t, pci_conf_read32(pd, PCI_BAR0 + 4 * b),
+			    before[b]);
+		KT_EXPECT_EQ(t, pci_conf_read16(pd, PCI_COMMAND), cmd);
+	}
+}
+
+/*
+ * qboot leaves BARs at 0, which sizing could "restore" by accident, so
+ * plant an address in edu's BAR0, with decoding off so that nothing
+ * decodes it, and see that sizing keeps it and reports it as the base.
+ */
+static void
+bar_sizing_keeps_a_planted_address(struct ktest *t)
+{
+	struct pci_dev *edu = find_edu_or_skip(t);
+	uint32_t saved = pci_conf_read32(edu, PCI_BAR0);
+	uint16_t cmd = pci_conf_read16(edu, PCI_COMMAND);
+	const uint32_t planted = 0xe0100000;
+	struct pci_bar bar;
+
+	pci_conf_write16(edu, PCI_COMMAND, cmd & ~PCI_CMD_DECODE);
+	pci_conf_write32(edu, PCI_BAR0, planted);
+	KT_EXPECT_EQ(t, pci_bar_probe(edu, 0, &bar), 1U);
+	KT_EXPECT_EQ(t, pci_conf_read32(edu, PCI_BAR0), planted);
+	KT_EXPECT_EQ(t, bar.pb_base, planted);
+	KT_EXPECT_EQ(t, bar.pb_size, 1ULL << 20);
+	KT_EXPECT_EQ(t, pci_conf_read16(edu, PCI_COMMAND),
+	    cmd & ~PCI_CMD_DECODE);
+	pci_conf_write32(edu, PCI_BAR0, saved);
+	pci_conf_write16(edu, PCI_COMMAND, cmd);
+}
+
+/* Unassigned (qboot): refused.  Assigned (SeaBIOS): edu's ID register. */
+static void
+bar_map_refuses_an_unassigned_bar_and_maps_an_assigned_one(struct ktest *t)
+{
+	struct pci_dev *edu = find_edu_or_skip(t);
+	volatile uint32_t *regs = pci_bar_map(edu, 0);
+
+	KT_EXPECT_NULL(t, pci_bar_map(edu, 1));		/* not a BAR at all */
+	if (edu->pd_bar[0].pb_base == 0) {
+		KT_EXPECT_NULL(t, regs);
+		return;
+	}
+	KT_ASSERT_NOT_NULL(t, regs);
+	pci_enable(edu);
+	KT_EXPECT_EQ(t, regs[EDU_ID_REG] & 0xff, EDU_ID_LOW);
+}
+
+static void
+every_pin_on_q35_reaches_a_pirq_gsi(struct ktest *t)
+{
+	for (unsigned i = 0; i < pci_ndevs(); i++) {
+		const struct pci_dev *pd = pci_dev_at(i);
+
+		if (pd->pd_intpin == 0) {
+			KT_EXPECT_EQ(t, pd->pd_irq, -1);
+			continue;
+		}
+		KT_EXPECT_GE(t, pd->pd_irq, 16);
+		KT_EXPECT_LE(t, pd->pd_irq, 23);
+	}
+}
+
+static void
+two_edu_functions_in_one_slot_share_their_irq(struct ktest *t)
+{
+	struct pci_dev *a = find_edu_or_skip(t), *b;
+
+	for (unsigned i = 1; (b = pci_find_device(QEMU_VENDOR, EDU, i)); i++)
+		if (b->pd_bus == a->pd_bus && b->pd_dev == a->pd_dev)
+			break;
+	if (b == NULL)
+		ktest_skip(t, "needs two edu functions in one slot "
+		    "(--device edu,addr=05.0,multifunction=on "
+		    "--device edu,addr=05.1)");
+	KT_EXPECT_NE(t, a->pd_func, b->pd_func);
+	KT_EXPECT_EQ(t, a->pd_intpin, 1);	/* edu raises INTA */
+	KT_EXPECT_EQ(t, b->pd_intpin, 1);
+	KT_EXPECT_NE(t, a->pd_irq, -1);
+	KT_EXPECT_EQ(t, a->pd_irq, b->pd_irq);
+}
+
+KTEST_SUITE(pci,
+    KTEST_CASE(q35_host_bridge_and_lpc_are_at_their_addresses),
+    KTEST_CASE(functions_are_listed_in_bus_device_function_order),
+    KTEST_CASE(ecam_and_port_io_agree_on_every_function_header),
+    KTEST_CASE(port_io_cannot_reach_extended_config_space),
+    KTEST_CASE(capability_walk_finds_the_msi_cap_of_edu),
+    KTEST_CASE(edu_bar0_is_a_1_mib_mem32_bar),
+    KTEST_CASE(bar_sizing_leaves_every_bar_and_command_word_unchanged),
+    KTEST_CASE(bar_sizing_keeps_a_planted_address),
+    KTEST_CASE(bar_map_refuses_an_unassigned_bar_and_maps_an_assigned_one),
+    KTEST_CASE(every_pin_on_q35_reaches_a_pirq_gsi),
+    KTEST_CASE(two_edu_functions_in_one_slot_share_their_irq));
