@@ -5,9 +5,14 @@
  * misuse, a fault, a stack overflow) so that the host-side tests
  * (tools/check) can boot a child kernel and check that it panics with the
  * promised message and a symbolized backtrace.  A crash that does not
- * crash returns, and the kernel reports failure.
+ * crash returns, and the kernel reports failure.  The irq_* ones run a
+ * handler that breaks a rule of its interrupt context: the panic must
+ * name the IRQ, the handler, its function and its model.
  */
+#include <condvar.h>
 #include <cpu.h>
+#include <ipisrc.h>
+#include <irq.h>
 #include <kassert.h>
 #include <kmem.h>
 #include <log.h>
@@ -192,6 +197,89 @@ crash_panic_on_all_cpus(void)
 	ksleep(NS_PER_SEC);
 }
 
+/*
+ * Interrupt handlers that break the rules of their context (kern/irq.c):
+ * each is requested on a self-IPI line under a model and raised once.
+ */
+static kmutex_t crash_adaptive;
+static krwlock_t crash_rwlock;
+static kcondvar_t crash_cv;
+
+static NOINLINE irqreturn_t
+thread_fn_cv_wait(int irq, void *dev)
+{
+	mutex_enter(&crash_adaptive);
+	cv_wait(&crash_cv, &crash_adaptive);
+	mutex_exit(&crash_adaptive);
+	return IRQ_HANDLED;
+}
+
+static NOINLINE irqreturn_t
+thread_fn_timed_sleep(int irq, void *dev)
+{
+	ksleep(NS_PER_MS);
+	return IRQ_HANDLED;
+}
+
+static NOINLINE irqreturn_t
+thread_fn_kmem_sleep(int irq, void *dev)
+{
+	kmem_free(kmem_alloc(64, KM_SLEEP), 64);
+	return IRQ_HANDLED;
+}
+
+static NOINLINE irqreturn_t
+thread_fn_mutex(int irq, void *dev)
+{
+	mutex_enter(&crash_adaptive);
+	mutex_exit(&crash_adaptive);
+	return IRQ_HANDLED;
+}
+
+static NOINLINE irqreturn_t
+thread_fn_rwlock(int irq, void *dev)
+{
+	rw_enter(&crash_rwlock, RW_READER);
+	rw_exit(&crash_rwlock);
+	return IRQ_HANDLED;
+}
+
+static irqreturn_t wake_thread(int irq, void *dev) { return IRQ_WAKE_THREAD; }
+
+static NOINLINE irqreturn_t
+primary_mutex(int irq, void *dev)
+{
+	return thread_fn_mutex(irq, dev);
+}
+
+static void
+raise_handler(irq_handler_t primary, irq_handler_t thread_fn,
+    enum irq_mode mode)
+{
+	int irq = ipisrc_create("crash");
+	int error;
+
+	mutex_init(&crash_adaptive, MUTEX_DEFAULT, IPL_NONE);
+	rw_init(&crash_rwlock);
+	cv_init(&crash_cv, "crashcv");
+	if (irq < 0)
+		panic("crash: no self-IPI line: %d", irq);
+	error = request_threaded_irq(irq, primary, thread_fn, IRQF_MODE(mode),
+	    "crasher", &crash_cv);
+	if (error != 0)
+		panic("crash: request_threaded_irq: %d", error);
+	ipisrc_raise(irq);
+	ksleep(NS_PER_SEC);
+}
+
+static void crash_irq_thread_cv_wait(void) { raise_handler(wake_thread, thread_fn_cv_wait, IRQ_MODE_THREAD); }
+static void crash_irq_thread_timed_sleep(void) { raise_handler(wake_thread, thread_fn_timed_sleep, IRQ_MODE_THREAD); }
+static void crash_irq_thread_kmem_sleep(void) { raise_handler(wake_thread, thread_fn_kmem_sleep, IRQ_MODE_THREAD); }
+static void crash_irq_hard_mutex(void) { raise_handler(wake_thread, thread_fn_mutex, IRQ_MODE_HARD); }
+static void crash_irq_hard_rwlock(void) { raise_handler(wake_thread, thread_fn_rwlock, IRQ_MODE_HARD); }
+static void crash_irq_hard_cv_wait(void) { raise_handler(wake_thread, thread_fn_cv_wait, IRQ_MODE_HARD); }
+static void crash_irq_primary_mutex(void) { raise_handler(primary_mutex, NULL, IRQ_MODE_HARD); }
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -211,6 +299,13 @@ static const struct {
 	{ "kmem_double_free", crash_kmem_double_free },
 	{ "kmem_size_mismatch", crash_kmem_size_mismatch },
 	{ "kmem_redzone", crash_kmem_redzone },
+	{ "irq_thread_cv_wait", crash_irq_thread_cv_wait },
+	{ "irq_thread_timed_sleep", crash_irq_thread_timed_sleep },
+	{ "irq_thread_kmem_sleep", crash_irq_thread_kmem_sleep },
+	{ "irq_hard_mutex", crash_irq_hard_mutex },
+	{ "irq_hard_rwlock", crash_irq_hard_rwlock },
+	{ "irq_hard_cv_wait", crash_irq_hard_cv_wait },
+	{ "irq_primary_mutex", crash_irq_primary_mutex },
 };
 
 void

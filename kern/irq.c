@@ -839,26 +839,42 @@ action_state(const struct irq_action *ia)
 	return "idle";
 }
 
+static uint64_t
+avg(uint64_t total, uint64_t n)
+{
+	return n != 0 ? total / n : 0;
+}
+
 static void
 print_action(const struct irq_action *ia)
 {
-	printf("      %-12s %-6s prio %3d %-8s %-18s prim %lu (%lu us) "
-	    "thr %lu (%lu us) wake->thr p50 %lu p99 %lu ns\n",
-	    ia->ia_name, irq_mode_name(ia->ia_mode), ia->ia_prio,
-	    action_state(ia), ia->ia_thread ? lwp_name(ia->ia_thread) : "-",
-	    ia->ia_nprimary, ia->ia_primary_ns / 1000, ia->ia_nthread,
-	    ia->ia_thread_ns / 1000,
-	    irq_hist_percentile(&ia->ia_wake_hist, 50),
-	    irq_hist_percentile(&ia->ia_wake_hist, 99));
+	printf("      %-12s %-6s %4d %-8s %-16s primary %lu (avg %lu ns, "
+	    "%lu handled)", ia->ia_name, irq_mode_name(ia->ia_mode),
+	    ia->ia_prio, action_state(ia),
+	    ia->ia_thread ? lwp_name(ia->ia_thread) : "-", ia->ia_nprimary,
+	    avg(ia->ia_primary_ns, ia->ia_nprimary), ia->ia_nhandled);
+	if (ia->ia_thread_fn != NULL)
+		printf(" thread fn %lu (avg %lu ns)", ia->ia_nthread,
+		    avg(ia->ia_thread_ns, ia->ia_nthread));
+	if (irq_hist_count(&ia->ia_wake_hist) != 0)
+		printf(" wake->thread p50 %lu p99 %lu ns",
+		    irq_hist_percentile(&ia->ia_wake_hist, 50),
+		    irq_hist_percentile(&ia->ia_wake_hist, 99));
+	printf("\n");
 }
 
 static void
 print_line(struct irq_desc *desc)
 {
-	printf("%4d %-7s %-16s %-7s %-8s %-8s cpu%-2u", desc->id_irq,
+	char route[8];
+
+	if (desc->id_flow == IRQ_FLOW_PERCPU)
+		strlcpy(route, "all", sizeof(route));
+	else
+		snprintf(route, sizeof(route), "cpu%u", cpu_index(desc->id_cpu));
+	printf("%4d %-7s %-16s %-7s %-9s %-8s %-5s", desc->id_irq,
 	    desc->id_chip->ic_name, desc->id_name, irq_flow_name(desc->id_flow),
-	    ipl_name(desc->id_ipl), line_state(desc),
-	    desc->id_flow == IRQ_FLOW_PERCPU ? 0 : cpu_index(desc->id_cpu));
+	    ipl_name(desc->id_ipl), line_state(desc), route);
 	for (unsigned i = 0; i < ncpu; i++)
 		printf(" %9lu", desc->id_count[i]);
 	if (irq_hist_count(&desc->id_raise_hist) != 0)
@@ -873,10 +889,10 @@ print_line(struct irq_desc *desc)
 void
 irq_print_table(void)
 {
-	printf(" IRQ chip    source           flow    IPL      state    route");
+	printf(" IRQ chip    source           flow    IPL       state    route");
 	for (unsigned i = 0; i < ncpu; i++)
 		printf("      CPU%u", i);
-	printf("\n      action       model  prio     state    thread\n");
+	printf("\n      action       model  prio state    thread\n");
 	mutex_enter(&irq_request_lock);
 	for (int irq = 0; irq < NR_IRQS; irq++) {
 		struct irq_desc *desc = irq_descs[irq];

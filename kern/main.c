@@ -65,6 +65,17 @@ has_prefix(const char *s, const char *prefix, const char **rest)
 
 uint64_t boot_cycles_at_main;
 
+/* Run the suites, show the interrupt table they left, power off. */
+static void
+run_ktest(const char *suite)
+{
+	bool ok = ktest_run(suite);
+
+	printf("\ninterrupt table after the tests:\n");
+	irq_print_table();
+	cpu_poweroff(ok ? POWEROFF_OK : POWEROFF_FAILED);
+}
+
 static void
 main_thread(void *arg)
 {
@@ -72,9 +83,9 @@ main_thread(void *arg)
 
 	boot_cycles_at_main = cpu_cycles();
 	if (strcmp(run_opt, "ktest") == 0)
-		cpu_poweroff(ktest_run(NULL) ? POWEROFF_OK : POWEROFF_FAILED);
+		run_ktest(NULL);
 	if (has_prefix(run_opt, "ktest:", &rest))
-		cpu_poweroff(ktest_run(rest) ? POWEROFF_OK : POWEROFF_FAILED);
+		run_ktest(rest);
 	if (has_prefix(run_opt, "bench:", &rest))
 		cpu_poweroff(bench_run(rest) ? POWEROFF_OK : POWEROFF_FAILED);
 	if (has_prefix(run_opt, "crash:", &rest)) {
