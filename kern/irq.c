@@ -32,6 +32,8 @@
  * affinity); id_lock (spin, IPL_HIGH) covers a line's state and is taken
  * inside it.  A replaced snapshot is freed only after the flow that might
  * read it has finished (wait_flow: id_flow_gen moves on, or no flow runs).
+ * Per-CPU lines run their flow on every CPU at once without id_inprogress,
+ * so their single action is set once and never replaced or freed.
  * irq_descs[] entries are written under irq_request_lock and read
  * locklessly: descriptors are never freed while the kernel runs, except
  * MSI ones after their line is shut down and drained.
@@ -369,6 +371,8 @@ request_refusal(struct irq_desc *desc, irq_handler_t handler,
 		return "priority out of range";
 	if (desc->id_actions != NULL) {
 		*error = -EBUSY;
+		if (flags & IRQF_PERCPU)
+			return "per-CPU lines are not shared";
 		if (!(flags & desc->id_flags & IRQF_SHARED))
 			return "line is taken and not shared by both";
 		if ((flags & IRQF_LINE) != (desc->id_flags & IRQF_LINE))
@@ -437,9 +441,11 @@ line_startup(struct irq_desc *desc, unsigned long flags)
 	desc->id_unh_total = desc->id_unh_none = 0;
 	if (flags & IRQF_NO_AUTOEN)
 		desc->id_depth = 1;
+	desc->id_pending_edge = false;
 	if (desc->id_flow != IRQ_FLOW_PERCPU && desc->id_chip->ic_set_affinity)
 		desc->id_chip->ic_set_affinity(desc, desc->id_cpu);
-	irq_mask_clear(desc, IRQ_MASK_SHUTDOWN);
+	/* A stray interrupt while it had no actions left DISABLED set. */
+	irq_mask_clear(desc, IRQ_MASK_SHUTDOWN | IRQ_MASK_DISABLED);
 }
 
 int
@@ -501,6 +507,9 @@ free_irq(int irq, void *dev)
 
 	KASSERTMSG(!cpu_intr_p(), "free_irq(%d) from interrupt context", irq);
 	KASSERTMSG(desc != NULL, "free_irq: no IRQ %d", irq);
+	KASSERTMSG(desc->id_flow != IRQ_FLOW_PERCPU,
+	    "free_irq: IRQ %d (%s) is a per-CPU line, never freed", irq,
+	    desc->id_name);
 	mutex_enter(&irq_request_lock);
 	ia = find_action(desc, dev);
 	KASSERTMSG(ia != NULL, "free_irq: IRQ %d has no action for dev %p",
@@ -632,7 +641,8 @@ irq_set_priority(int irq, void *dev, int prio)
 
 	if (desc == NULL)
 		return -ENOENT;
-	if (prio < PRI_KERNEL_MIN || prio >= NPRI)
+	if (prio < PRI_KERNEL_MIN || prio >= NPRI ||
+	    desc->id_flow == IRQ_FLOW_PERCPU)
 		return -EINVAL;
 	mutex_enter(&irq_request_lock);
 	ia = find_action(desc, dev);

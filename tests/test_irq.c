@@ -592,6 +592,25 @@ line_with_99899_of_100000_unhandled_stays_enabled(struct ktest *t)
 	KT_EXPECT_FALSE(t, unhandled_rule(t, 101));
 }
 
+/* A line is off until its first request, which delivers what was held. */
+static void
+a_raise_before_the_first_request_is_delivered_by_it(struct ktest *t)
+{
+	struct src *s = kmem_zalloc(sizeof(*s), KM_SLEEP);
+
+	s->s_irq = ipisrc_create("early");
+	KT_ASSERT_GE(t, s->s_irq, 0);
+	__atomic_fetch_add(&s->s_posted, 1, __ATOMIC_ACQ_REL);
+	ipisrc_raise(s->s_irq);
+	ksleep(2 * 1000 * 1000);
+	KT_EXPECT_EQ(t, irq_line_count(s->s_irq), 0U);
+	KT_ASSERT_EQ(t, request_threaded_irq(s->s_irq, src_primary, src_thread,
+	    IRQF_MODE(IRQ_MODE_THREAD), "early", s), 0);
+	KT_EXPECT_TRUE(t, wait_for(&s->s_done, 1));
+	KT_EXPECT_EQ(t, irq_line_count(s->s_irq), 1U);
+	src_free(s);
+}
+
 /* A thread function that opted in may sleep. */
 static irqreturn_t
 sleepy_thread(int irq, void *arg)
@@ -632,4 +651,5 @@ KTEST_SUITE(irq,
     KTEST_CASE(affinity_moves_the_line_and_its_thread),
     KTEST_CASE(line_with_99900_of_100000_unhandled_is_disabled),
     KTEST_CASE(line_with_99899_of_100000_unhandled_stays_enabled),
+    KTEST_CASE(a_raise_before_the_first_request_is_delivered_by_it),
     KTEST_CASE(sleepable_thread_function_may_sleep));

@@ -11,7 +11,8 @@
  *	vectors whose class (vector >> 4) is above it (SDM vol. 3 §10.8.3.1,
  *	§10.8.6.1).  IPL_VM writes class 0xc, which blocks exactly the
  *	device band; IPL_SCHED 0xe; IPL_HIGH 0xf.  Levels below IPL_VM write
- *	0: soft levels hold off soft interrupts and preemption, no hardware.
+ *	0: soft levels hold off soft interrupts and preemption, no hardware,
+ *	so raising to one is a store, as with spl=soft.
  *
  *  spl=soft  NetBSD x86 style software deferral.  Raising the level is a
  *	store.  An interrupt that arrives while its band is held off is not
@@ -154,7 +155,8 @@ splraise(ipl_t ipl)
 	KASSERTMSG(ipl >= 0 && ipl < NIPL, "splraise: bad level %d", ipl);
 	if (ipl <= old)
 		return old;
-	if (spl_impl == SPL_SOFT && ipl < IPL_SCHED) {
+	if (ipl < IPL_SCHED &&
+	    (spl_impl == SPL_SOFT || ipl_tpr[ipl] == ipl_tpr[old])) {
 		gs_set_ipl(ipl);
 		return old;
 	}

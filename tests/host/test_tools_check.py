@@ -80,6 +80,13 @@ kmem_free: 0xffff8000002702a0 freed with size 40 but allocated from the 128-byte
 kmem_free: buffer overrun at 0xffff8000002702a0 (offset 100)
 options: bad value 'abc' for 'sched_quantum_ms'
 assertion "x" failed
+  panic: irq 68 handler "crasher" (thread_fn_cv_wait+0, IRQ_MODE_THREAD, interrupt thread): sleep on crashcv: interrupt threads may block only on mutexes and rwlocks
+  panic: irq 68 handler "crasher" (thread_fn_timed_sleep+0, IRQ_MODE_THREAD, interrupt thread): sleep on ksleep: interrupt threads may block only on mutexes and rwlocks
+  panic: irq 68 handler "crasher" (thread_fn_kmem_sleep+0, IRQ_MODE_THREAD, interrupt thread): kmem_alloc with KM_SLEEP: interrupt threads may block only on mutexes and rwlocks
+  panic: irq 68 handler "crasher" (thread_fn_mutex+0, IRQ_MODE_HARD, hard interrupt context): mutex_enter on adaptive mutex m: nothing may block in hard interrupt context
+  panic: irq 68 handler "crasher" (thread_fn_rwlock+0, IRQ_MODE_HARD, hard interrupt context): rw_enter on rwlock r: nothing may block in hard interrupt context
+  panic: irq 68 handler "crasher" (thread_fn_cv_wait+0, IRQ_MODE_HARD, hard interrupt context): mutex_enter on adaptive mutex m: nothing may block in hard interrupt context
+  panic: irq 68 handler "crasher" (primary_mutex+0, IRQ_MODE_HARD, hard interrupt context): mutex_enter on adaptive mutex m: nothing may block in hard interrupt context
 """
 
 if "run=ktest" in cmdline:
