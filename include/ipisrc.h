@@ -19,7 +19,10 @@
  * IRQ number, or -ENOSPC.  Context: thread.
  */
 int ipisrc_create(const char *name);
-/* ipisrc_raise: make irq fire once (it coalesces while pending).  Context: any. */
+/*
+ * ipisrc_raise: make irq fire once (it coalesces while pending), stamped
+ * for the raise-to-primary latency histogram.  Context: any.
+ */
 void ipisrc_raise(int irq);
 /* ipisrc_raised: how many times irq was raised. */
 uint64_t ipisrc_raised(int irq);

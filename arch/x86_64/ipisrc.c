@@ -6,7 +6,9 @@
  * only marks it pending, and unmasking a pending source sends the IPI then,
  * as an MSI-X function holds a masked vector's message in its pending bit
  * (PCIe base spec §6.1.4.5).  The IPI goes to the line's CPU (id_cpu), so
- * irq_set_affinity moves the source.  The ack is the LAPIC EOI.
+ * irq_set_affinity moves the source.  The ack is the LAPIC EOI.  A raise
+ * is timestamped (irq_note_raise), so the table shows raise-to-primary
+ * latency.
  *
  * Locking: is_lock (spin, IPL_HIGH) covers is_masked and is_pending; the
  * chip functions run with the descriptor's lock held, so the order is
@@ -101,6 +103,7 @@ ipisrc_raise(int irq)
 {
 	struct ipisrc *is = ipisrc_of(irq);
 
+	irq_note_raise(irq);
 	mutex_enter(&is->is_lock);
 	is->is_raised++;
 	if (is->is_masked)
