@@ -1,0 +1,35 @@
+/*
+ * bench.h: what the benchmark sets share (kern/bench.c).
+ *
+ * Every set prints its figures as `RESULT name=value unit=...` lines and
+ * never asserts; a set that cannot finish (an interrupt that never comes)
+ * says why on the log and returns false, and the boot ends with the
+ * failure status.  Latencies are cycle-counter differences, printed in
+ * nanoseconds (under `tools/boot --icount`, instructions).
+ *
+ * Locking: none; these run in the main thread only.
+ */
+#ifndef KERN_BENCH_H
+#define KERN_BENCH_H
+
+#include <mutex.h>
+#include <types.h>
+
+/* bench_result: print one RESULT line. */
+void bench_result(const char *name, uint64_t value, const char *unit);
+
+/*
+ * bench_result_percentiles: sort the n cycle counts and print
+ * <name>_p50<tail> and <name>_p99<tail> in ns.  tail is "" or a suffix
+ * such as "_tpr".
+ */
+void bench_result_percentiles(const char *name, const char *tail,
+    uint64_t *cycles, size_t n);
+
+/*
+ * bench_mutex_pair_ns: the cost in ns of one mutex_enter + mutex_exit pair
+ * on a free mutex of this type and IPL (the mean of many).
+ */
+uint64_t bench_mutex_pair_ns(kmutex_type_t type, ipl_t ipl);
+
+#endif
