@@ -70,6 +70,18 @@ bench_result_percentiles(const char *name, const char *tail, uint64_t *cycles,
 	result_stat(name, "p99", tail, cycles[n * 99 / 100]);
 }
 
+void
+bench_result_max(const char *name, const char *tail, const uint64_t *cycles,
+    size_t n)
+{
+	uint64_t max = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (cycles[i] > max)
+			max = cycles[i];
+	result_stat(name, "max", tail, max);
+}
+
 /*
  * Wake-up latency: the waker stamps the cycle counter and wakes a
  * higher-priority sleeper through the sleep queue; the sleeper stamps it
@@ -224,6 +236,8 @@ bench_run(const char *name)
 		bench_base();
 		return true;
 	}
-	kerr("bench: no benchmark set named '%s' (known: base)", name);
+	if (strcmp(name, "irq") == 0)
+		return bench_irq();
+	kerr("bench: no benchmark set named '%s' (known: base, irq)", name);
 	return false;
 }
