@@ -54,7 +54,8 @@
  * raises its interrupt, bs_ack reads and clears the interrupt status in
  * the primary handler (returning false when the device did not interrupt,
  * for a shared INTx line), bs_close undoes bs_open.  Their figures then
- * come out as irq_edu_intx_* and irq_edu_msi_*, next to irq_ipi_*.
+ * come out as irq_edu_intx_* and irq_edu_msi_*, next to irq_ipi_*, and the
+ * RESULT names checked by tools/check grow by theirs.
  *
  * Locking: none.  The handlers publish what they saw through struct
  * bench_line with release stores, which the raiser reads with acquire
