@@ -23,6 +23,7 @@
 #include <time.h>
 #include <xcall.h>
 
+#include <kern/bench.h>
 #include <kern/lwp_impl.h>
 #include <kern/main.h>
 #include <kern/run.h>
@@ -31,8 +32,8 @@
 #define MUTEX_LOOPS	20000
 #define CONTENDED_LOOPS	2000
 
-static void
-result(const char *name, uint64_t value, const char *unit)
+void
+bench_result(const char *name, uint64_t value, const char *unit)
 {
 	printf("RESULT %s=%lu unit=%s\n", name, value, unit);
 }
@@ -51,15 +52,34 @@ sort_u64(uint64_t *v, size_t n)
 }
 
 static void
-result_percentiles(const char *name, uint64_t *cycles, size_t n)
+result_stat(const char *name, const char *stat, const char *tail,
+    uint64_t cycles)
 {
-	char buf[64];
+	char buf[80];
 
+	snprintf(buf, sizeof(buf), "%s_%s%s", name, stat, tail);
+	bench_result(buf, cycles_to_ns(cycles), "ns");
+}
+
+void
+bench_result_percentiles(const char *name, const char *tail, uint64_t *cycles,
+    size_t n)
+{
 	sort_u64(cycles, n);
-	snprintf(buf, sizeof(buf), "%s_p50", name);
-	result(buf, cycles_to_ns(cycles[n / 2]), "ns");
-	snprintf(buf, sizeof(buf), "%s_p99", name);
-	result(buf, cycles_to_ns(cycles[n * 99 / 100]), "ns");
+	result_stat(name, "p50", tail, cycles[n / 2]);
+	result_stat(name, "p99", tail, cycles[n * 99 / 100]);
+}
+
+void
+bench_result_max(const char *name, const char *tail, const uint64_t *cycles,
+    size_t n)
+{
+	uint64_t max = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (cycles[i] > max)
+			max = cycles[i];
+	result_stat(name, "max", tail, max);
 }
 
 /*
@@ -113,13 +133,13 @@ bench_wakeup(const char *name, struct cpu_info *waker_cpu,
 			yield();
 	}
 	lwp_join(sleeper);
-	result_percentiles(name, wb->wb_samples, SAMPLES);
+	bench_result_percentiles(name, "", wb->wb_samples, SAMPLES);
 	kmem_free(wb, sizeof(*wb));
 	lwp_bind(curlwp, NULL);
 }
 
-static void
-bench_mutex_uncontended(const char *name, kmutex_type_t type, ipl_t ipl)
+uint64_t
+bench_mutex_pair_ns(kmutex_type_t type, ipl_t ipl)
 {
 	kmutex_t m;
 	uint64_t t0;
@@ -130,7 +150,7 @@ bench_mutex_uncontended(const char *name, kmutex_type_t type, ipl_t ipl)
 		mutex_enter(&m);
 		mutex_exit(&m);
 	}
-	result(name, cycles_to_ns(cpu_cycles() - t0) / MUTEX_LOOPS, "ns");
+	return cycles_to_ns(cpu_cycles() - t0) / MUTEX_LOOPS;
 }
 
 struct contended {
@@ -166,8 +186,8 @@ bench_mutex_contended(void)
 		lwp_join(l[i]);
 	KASSERTMSG(c.c_count == (uint64_t)ncpu * CONTENDED_LOOPS,
 	    "contended mutex lost updates: %lu", c.c_count);
-	result("mutex_adaptive_contended_per_op", cycles_to_ns(cpu_cycles() - t0) /
-	    (ncpu * CONTENDED_LOOPS), "ns");
+	bench_result("mutex_adaptive_contended_per_op",
+	    cycles_to_ns(cpu_cycles() - t0) / (ncpu * CONTENDED_LOOPS), "ns");
 }
 
 static void
@@ -187,20 +207,23 @@ bench_ipi_roundtrip(void)
 		xc_unicast(target, xc_nop, NULL);
 		samples[i] = cpu_cycles() - t0;
 	}
-	result_percentiles("ipi_roundtrip", samples, SAMPLES);
+	bench_result_percentiles("ipi_roundtrip", "", samples, SAMPLES);
 	kmem_free(samples, SAMPLES * sizeof(uint64_t));
 }
 
 static void
 bench_base(void)
 {
-	result("boot_to_first_test", cycles_to_ns(boot_cycles_at_main), "ns");
-	result("ncpu", ncpu, "cpus");
+	bench_result("boot_to_first_test", cycles_to_ns(boot_cycles_at_main),
+	    "ns");
+	bench_result("ncpu", ncpu, "cpus");
 	bench_wakeup("wakeup_same_cpu", cpu_lookup(0), cpu_lookup(0));
 	if (ncpu > 1)
 		bench_wakeup("wakeup_cross_cpu", cpu_lookup(0), cpu_lookup(1));
-	bench_mutex_uncontended("mutex_adaptive_uncontended", MUTEX_DEFAULT, IPL_NONE);
-	bench_mutex_uncontended("mutex_spin_uncontended", MUTEX_SPIN, IPL_VM);
+	bench_result("mutex_adaptive_uncontended",
+	    bench_mutex_pair_ns(MUTEX_DEFAULT, IPL_NONE), "ns");
+	bench_result("mutex_spin_uncontended",
+	    bench_mutex_pair_ns(MUTEX_SPIN, IPL_VM), "ns");
 	bench_mutex_contended();
 	if (ncpu > 1)
 		bench_ipi_roundtrip();
@@ -213,6 +236,8 @@ bench_run(const char *name)
 		bench_base();
 		return true;
 	}
-	kerr("bench: no benchmark set named '%s' (known: base)", name);
+	if (strcmp(name, "irq") == 0)
+		return bench_irq();
+	kerr("bench: no benchmark set named '%s' (known: base, irq)", name);
 	return false;
 }

@@ -19,6 +19,7 @@
 #include <mutex.h>
 #include <spl.h>
 #include <time.h>
+#include <timer.h>
 
 #define WAIT_NS		(20ULL * 1000 * 1000 * 1000)
 
@@ -448,6 +449,70 @@ an_interrupt_held_off_by_splvm_arrives_once_at_splx(struct ktest *t)
 	src_free(s);
 }
 
+/*
+ * A clock interrupt that nests in the handler of an interrupt held off by
+ * splvm must get its EOI like any other.  With spl=soft the held-off one
+ * is replayed by splx, with interrupts enabled; were the nested one's EOI
+ * skipped as the replay's is, its in-service bit would stay set and the
+ * LAPIC would hold off every vector up to its class (the clock, the IPIs,
+ * every device) on that CPU for good.
+ */
+struct nest {
+	volatile unsigned n_calls;
+	volatile unsigned n_clock;
+};
+
+static void
+count_clock(struct timer_event *te, void *arg)
+{
+	__atomic_fetch_add((volatile unsigned *)arg, 1, __ATOMIC_RELAXED);
+}
+
+/* Take one clock interrupt inside the primary handler. */
+static irqreturn_t
+primary_taking_a_clock_interrupt(int irq, void *arg)
+{
+	struct nest *n = arg;
+	struct timer_event te;
+
+	timer_event_init(&te, count_clock, (void *)&n->n_clock);
+	timer_event_arm(&te, nanouptime());
+	for (unsigned i = 0; i < 10000 && n->n_clock == 0; i++)
+		delay_ns(100 * NS_PER_US);
+	(void)timer_event_cancel(&te);
+	n->n_calls++;
+	return IRQ_HANDLED;
+}
+
+static void
+a_clock_interrupt_nested_in_one_held_off_by_splvm_is_acknowledged(
+    struct ktest *t)
+{
+	struct nest n = { 0 };
+	int irq = ipisrc_create("nest");
+	cpuset_t set;
+	ipl_t s;
+
+	KT_ASSERT_GE(t, irq, 0);
+	lwp_bind(curlwp, ktest_stage_cpu());
+	cpuset_zero(&set);
+	cpuset_add(&set, cpu_index(ktest_stage_cpu()));
+	KT_ASSERT_EQ(t, request_irq(irq, primary_taking_a_clock_interrupt,
+	    IRQF_MODE(IRQ_MODE_HARD), "nest", &n), 0);
+	KT_ASSERT_EQ(t, irq_set_affinity(irq, &set), 0);
+	s = splvm();
+	ipisrc_raise(irq);
+	splx(s);
+	KT_EXPECT_EQ(t, n.n_calls, 1U);
+	KT_EXPECT_EQ(t, n.n_clock, 1U);
+	KT_EXPECT_TRUE(t, ktest_take_interrupt());
+	ipisrc_raise(irq);
+	KT_EXPECT_TRUE(t, wait_for(&n.n_calls, 2));
+	lwp_bind(curlwp, NULL);
+	free_irq(irq, &n);
+	ipisrc_destroy(irq);
+}
+
 /* Shared line: handlers run highest priority first; the knob reorders. */
 struct order {
 	volatile unsigned o_n;
@@ -647,6 +712,7 @@ KTEST_SUITE(irq,
     KTEST_CASE(disable_irq_waits_for_a_thread_function_and_enable_delivers_the_held_one),
     KTEST_CASE(free_irq_waits_for_a_thread_function_blocked_on_a_mutex),
     KTEST_CASE(an_interrupt_held_off_by_splvm_arrives_once_at_splx),
+    KTEST_CASE(a_clock_interrupt_nested_in_one_held_off_by_splvm_is_acknowledged),
     KTEST_CASE(shared_handlers_run_in_priority_order_and_the_knob_reorders_them),
     KTEST_CASE(affinity_moves_the_line_and_its_thread),
     KTEST_CASE(line_with_99900_of_100000_unhandled_is_disabled),

@@ -11,7 +11,10 @@
  *     spl=soft, since with spl=tpr the LAPIC does not deliver it), the
  *     interrupt is deferred: irq_defer masks the source, the vector is
  *     marked in ci_ipending, the LAPIC gets its EOI, and x86_intr returns.
- *     splx replays it (x86_intr_replay).
+ *     splx replays it (x86_intr_replay), with ci_intr_replay set so that
+ *     the chip sends no second EOI; an interrupt of a higher band that
+ *     nests in the replayed handler clears it while it runs, since its own
+ *     EOI is due (without it the LAPIC would hold off its class for good).
  *  2. Otherwise the CPU enters hard interrupt context at the vector's IPL,
  *     with interrupts enabled below IPL_SCHED so that a higher band can
  *     nest (the clock and IPIs interrupt a device handler), runs the
@@ -252,6 +255,21 @@ defer(struct cpu_info *ci, struct irq_desc *desc)
 	lapic_eoi();
 }
 
+/*
+ * Run an interrupt that came from the LAPIC now.  Its EOI is due even if
+ * it nests in the handler of a replayed one (whose EOI went at deferral),
+ * so the replay mark is set aside while it runs.
+ */
+static void
+run_live(struct cpu_info *ci, struct irq_desc *desc)
+{
+	int replay = ci->ci_intr_replay;
+
+	ci->ci_intr_replay = 0;
+	run_at_level(ci, desc);
+	ci->ci_intr_replay = replay;
+}
+
 void x86_intr(struct trapframe *tf);
 void
 x86_intr(struct trapframe *tf)
@@ -273,7 +291,7 @@ x86_intr(struct trapframe *tf)
 		defer(ci, desc);
 		return;
 	}
-	run_at_level(ci, desc);
+	run_live(ci, desc);
 	spl_lower(s, cd->cpu_intr_depth == 0 && (tf->tf_rflags & PSL_I));
 }
 

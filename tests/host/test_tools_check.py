@@ -1,8 +1,9 @@
 # tests/host/test_tools_check.py: tests for tools/check: its unittest
 # output parser, and whole runs (--no-host, --kernel, a temporary --logdir)
 # against a fake QEMU that plays a kernel: passing, failing, hanging,
-# miscounting and wrongly-panicking boots must add up to the right final
-# `N passed, N failed` line and exit status.
+# miscounting and wrongly-panicking boots, and benchmark boots that lack a
+# RESULT name, must add up to the right final `N passed, N failed` line
+# and exit status.
 
 import importlib.machinery
 import importlib.util
@@ -105,6 +106,21 @@ if "run=ktest" in cmdline:
         sys.exit(33)
     out.write(GOOD)
     sys.exit(33)
+if any(w.startswith("run=bench:") for w in cmdline):
+    # Play the benchmark boot tools/check expects for this command line:
+    # every RESULT name it wants, but the last one in "bad" under spl=soft.
+    import importlib.machinery, importlib.util
+    loader = importlib.machinery.SourceFileLoader("check", "%(check)s")
+    check = importlib.util.module_from_spec(
+        importlib.util.spec_from_loader("check", loader))
+    loader.exec_module(check)
+    bench = [b for b in check.BENCH_BOOTS if b.cmdline.split() == cmdline][0]
+    names = bench.expected
+    if scenario == "bad" and "spl=soft" in cmdline:
+        names = names[:-1]
+    for n in names:
+        out.write("RESULT %%s=1 unit=ns\n" %% n)
+    sys.exit(33)
 crash = [w.split(":", 1)[1] for w in cmdline if w.startswith("run=crash:")]
 if crash:
     if "nosuchopt=1" in cmdline:
@@ -121,6 +137,7 @@ sys.exit(1)
 '''
 
 NDEATH = len(check.DEATH_TESTS)
+NBENCH = len(check.BENCH_BOOTS)
 NKTEST = len(check.KTEST_BOOTS)     # each GOOD boot passes 2
 NQUICK = len([b for b in check.KTEST_BOOTS if b.quick])
 
@@ -159,7 +176,7 @@ class CheckRunTest(unittest.TestCase):
         d = self.tmp.name
         self.qemu = os.path.join(d, "fake-qemu")
         with open(self.qemu, "w") as f:
-            f.write(FAKE_QEMU % {"python": sys.executable})
+            f.write(FAKE_QEMU % {"python": sys.executable, "check": CHECK})
         os.chmod(self.qemu, 0o755)
         self.kernel = os.path.join(d, "kernel.elf")
         with open(self.kernel, "w"):
@@ -183,19 +200,20 @@ class CheckRunTest(unittest.TestCase):
 
     def test_all_good(self):
         p, lines = self.run_check("good")
-        self.assertEqual(lines[-1], "%d passed, 0 failed" % (NKTEST * 2 + NDEATH),
-                         p.stdout)
+        self.assertEqual(lines[-1], "%d passed, 0 failed"
+                         % (NKTEST * 2 + NBENCH + NDEATH), p.stdout)
         self.assertEqual(p.returncode, 0, p.stdout)
         self.assertNotIn("FAIL", p.stdout)
         for name in ("smp1", "smp2", "smp4", "icount", "smp1-soft",
-                     "icount-soft", "death-panic",
-                     "death-bad_option"):
+                     "icount-soft", "bench-irq", "bench-irq-soft",
+                     "death-panic", "death-bad_option"):
             self.assertTrue(os.path.exists(os.path.join(
                 self.logdir, name + ".log")), name)
 
     def test_parallel(self):
         p, lines = self.run_check("good", "-j", "3")
-        self.assertEqual(lines[-1], "%d passed, 0 failed" % (NKTEST * 2 + NDEATH))
+        self.assertEqual(lines[-1], "%d passed, 0 failed"
+                         % (NKTEST * 2 + NBENCH + NDEATH))
         self.assertEqual(p.returncode, 0)
 
     def test_quick(self):
@@ -204,15 +222,16 @@ class CheckRunTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0)
         self.assertNotIn("death", p.stdout)
         self.assertNotIn("icount", p.stdout)
+        self.assertNotIn("bench", p.stdout)
 
     def test_failures_add_up(self):
         p, lines = self.run_check("bad")
         # Under each spl: smp1 2 + smp2 2 + smp4 1 + icount 1 (then
-        # hangs); + deaths - 2.
-        passed = 2 * (2 + 2 + 1 + 1) + NDEATH - 2
-        # smp4's failed case and icount's timeout (both spl), kassert,
-        # pagefault.
-        self.assertEqual(lines[-1], "%d passed, 6 failed" % passed, p.stdout)
+        # hangs); + benches - 1; + deaths - 2.
+        passed = 2 * (2 + 2 + 1 + 1) + NBENCH - 1 + NDEATH - 2
+        # smp4's failed case and icount's timeout (both spl), the soft
+        # bench's missing name, kassert, pagefault.
+        self.assertEqual(lines[-1], "%d passed, 7 failed" % passed, p.stdout)
         self.assertEqual(p.returncode, 1)
         out = p.stdout
         self.assertIn("not ok demo.second", out)
@@ -224,10 +243,15 @@ class CheckRunTest(unittest.TestCase):
         self.assertIn("FAIL death pagefault", out)
         self.assertIn("guest reset", out)
         self.assertIn("PASS death panic", out)
+        self.assertIn("PASS bench bench-irq (", out)
+        self.assertIn("FAIL bench bench-irq-soft", out)
+        self.assertIn("no RESULT line for 1 of %d names: irq_ipi_defer_extra_soft"
+                      % len(check.BENCH_BOOTS[1].expected), out)
 
     def test_count_mismatch_is_a_failure(self):
         p, lines = self.run_check("mismatch")
-        self.assertEqual(lines[-1], "%d passed, 2 failed" % (NKTEST * 2 + NDEATH))
+        self.assertEqual(lines[-1], "%d passed, 2 failed"
+                         % (NKTEST * 2 + NBENCH + NDEATH))
         self.assertEqual(p.returncode, 1)
         self.assertIn("kernel says 3 passed, 0 failed", p.stdout)
 
@@ -254,6 +278,19 @@ class CheckRunTest(unittest.TestCase):
             args = " ".join(b.boot_args)
             self.assertIn("--device edu,addr=05.0,multifunction=on", args)
             self.assertIn("--device edu,addr=05.1", args)
+
+    def test_bench_irq_names_follow_the_kernel_s_scheme(self):
+        tpr2 = check.bench_irq_names("tpr", 2)
+        soft1 = check.bench_irq_names("soft", 1)
+        for n in ("irq_ipi_hard_self_primary_p50_tpr",
+                  "irq_ipi_thread_cross_threadfn_max_tpr",
+                  "irq_ipi_thread_throughput_tpr", "spl_vm_pair_tpr",
+                  "mutex_spin_vm_pair_tpr", "irq_ipi_defer_extra_tpr"):
+            self.assertIn(n, tpr2)
+        self.assertTrue(all(n.endswith("_soft") for n in soft1))
+        self.assertFalse([n for n in soft1 if "_cross_" in n])
+        self.assertEqual(len(tpr2), len(set(tpr2)))
+        self.assertEqual(len(tpr2) - len(soft1), 2 * 2 * 3)
 
     def test_qemu_missing_fails_every_boot(self):
         env = dict(os.environ, PINWHEEL_QEMU="/nonexistent/qemu")

@@ -41,7 +41,8 @@ struct cpu_info {
 	struct x86_tss ci_tss __aligned(16);
 	vaddr_t ci_ist[NIST];		/* top of each IST stack */
 	uint64_t ci_ipending[4];	/* soft SPL: deferred vectors (intr.c) */
-	int ci_intr_replay;		/* replaying a deferred vector */
+	int ci_intr_replay;		/* the innermost interrupt handled is
+					   a replayed one: its EOI was sent */
 	bool ci_intr_open;		/* hard interrupt handler running with
 					   interrupts enabled (intr.c) */
 };
