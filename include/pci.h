@@ -5,9 +5,12 @@
  * struct pci_dev per function found.  Configuration space is reached
  * through ECAM (the MCFG's memory window) when the firmware describes one
  * and through the legacy 0xcf8/0xcfc ports otherwise.  BARs are decoded
- * and sized; memory BARs are mapped uncached for the driver.  The kernel
- * never assigns BAR addresses: a BAR the firmware left unassigned (qboot
- * assigns none) has pb_base 0 and cannot be mapped or enabled.
+ * and sized; memory BARs are mapped uncached for the driver.  BARs the
+ * firmware left unassigned (qboot assigns none) get addresses from
+ * pci_init, in windows derived from the memory map and the ACPI tables
+ * (dev/pci.c says how, and its limits); firmware-assigned BARs are kept.
+ * A BAR that could not be given one has pb_base 0 and cannot be mapped or
+ * enabled.  Decoding is off until the driver calls pci_enable.
  *
  * Interrupts: pd_irq is the IRQ number of the function's INTx pin, routed
  * without AML (see dev/pci.c for how and its limits), or -1.  MSI and

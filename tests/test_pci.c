@@ -1,7 +1,7 @@
 /*
  * test_pci.c: in-kernel tests of PCI enumeration, configuration space,
- * BAR decoding and sizing, the capability walk and INTx routing, on
- * QEMU's q35 (tools/boot's machine).
+ * BAR decoding, sizing and assignment, the capability walk and INTx
+ * routing, on QEMU's q35 (tools/boot's machine).
  *
  * The q35 cases need only the machine's own devices.  The edu cases need
  * QEMU's educational device (1234:11e8) and skip without it; the INTx
@@ -10,9 +10,10 @@
  *	tools/boot --device edu,addr=05.0,multifunction=on \
  *	    --device edu,addr=05.1 -- run=ktest:pci
  *
- * Cases that write config space (BAR sizing) touch only functions no
- * driver uses: this kernel has no PCI drivers yet.  Locking: none needed;
- * each case runs alone in its own thread.
+ * Cases that write config space (BAR sizing) touch edu, whose driver
+ * (dev/edu.c) is idle outside the edu suite: nothing raises its
+ * interrupts, so turning its decoding off for a moment is harmless.
+ * Locking: none needed; each case runs alone in its own thread.
  */
 #include <ktest.h>
 #include <pci.h>
@@ -31,7 +32,11 @@
 #define PCI_CAP_MSIX	0x11
 #define PCI_CAP_VENDOR	0x09		/* vendor-specific: edu has none */
 #define EDU_ID_REG	0x00		/* BAR0: identification, 0xRRrr00ed */
+#define EDU_ID		0x010000ed	/* QEMU's edu: version 1.0 */
 #define EDU_ID_LOW	0xed
+#define EDU_LIVENESS	0x04		/* reads back what was written, inverted */
+#define MEM_HOLE_END	0xfec00000ULL	/* the BAR window ends below the IOAPIC */
+#define PAGE		4096ULL
 
 static struct pci_dev *
 find_edu_or_skip(struct ktest *t)
@@ -196,21 +201,105 @@ bar_sizing_keeps_a_planted_address(struct ktest *t)
 	pci_conf_write16(edu, PCI_COMMAND, cmd);
 }
 
-/* Unassigned (qboot): refused.  Assigned (SeaBIOS): edu's ID register. */
+/* qboot assigns nothing, so every BAR on bus 0 has an address from pci_init. */
 static void
-bar_map_refuses_an_unassigned_bar_and_maps_an_assigned_one(struct ktest *t)
+every_bar_on_bus_0_has_an_address(struct ktest *t)
+{
+	for (unsigned i = 0; i < pci_ndevs(); i++) {
+		const struct pci_dev *pd = pci_dev_at(i);
+
+		for (unsigned b = 0; b < PCI_MAX_BARS; b++) {
+			const struct pci_bar *bar = &pd->pd_bar[b];
+
+			if (pd->pd_bus != 0 || bar->pb_type == PCI_BAR_NONE)
+				continue;
+			if (bar->pb_base == 0)
+				ktest_log(t, "%s BAR%u", pci_name(pd), b);
+			KT_EXPECT_NE(t, bar->pb_base, 0ULL);
+		}
+	}
+}
+
+static uint64_t
+slot_of(const struct pci_bar *bar)
+{
+	return bar->pb_type == PCI_BAR_IO || bar->pb_size >= PAGE ?
+	    bar->pb_size : PAGE;
+}
+
+static bool
+overlap(const struct pci_bar *a, const struct pci_bar *b)
+{
+	return (a->pb_type == PCI_BAR_IO) == (b->pb_type == PCI_BAR_IO) &&
+	    a->pb_base < b->pb_base + slot_of(b) &&
+	    b->pb_base < a->pb_base + slot_of(a);
+}
+
+/* Check bar against every assigned BAR after it in the table. */
+static void
+expect_no_overlap_after(struct ktest *t, unsigned i, unsigned b)
+{
+	const struct pci_bar *bar = &pci_dev_at(i)->pd_bar[b];
+
+	for (unsigned j = i; j < pci_ndevs(); j++) {
+		for (unsigned c = j == i ? b + 1 : 0; c < PCI_MAX_BARS; c++) {
+			const struct pci_bar *o = &pci_dev_at(j)->pd_bar[c];
+
+			if (o->pb_type == PCI_BAR_NONE || o->pb_base == 0)
+				continue;
+			if (overlap(bar, o))
+				ktest_log(t, "%s BAR%u and %s BAR%u overlap",
+				    pci_name(pci_dev_at(i)), b,
+				    pci_name(pci_dev_at(j)), c);
+			KT_EXPECT_FALSE(t, overlap(bar, o));
+		}
+	}
+}
+
+/*
+ * Assigned BARs are naturally aligned, memory ones below the IOAPIC with
+ * a page each, I/O ones in 0xc000-0xffff, and no two share an address.
+ */
+static void
+assigned_bars_are_aligned_in_their_window_and_apart(struct ktest *t)
+{
+	for (unsigned i = 0; i < pci_ndevs(); i++) {
+		for (unsigned b = 0; b < PCI_MAX_BARS; b++) {
+			const struct pci_bar *bar = &pci_dev_at(i)->pd_bar[b];
+
+			if (bar->pb_type == PCI_BAR_NONE || bar->pb_base == 0)
+				continue;
+			KT_EXPECT_EQ(t, bar->pb_base % slot_of(bar), 0ULL);
+			if (bar->pb_type == PCI_BAR_IO) {
+				KT_EXPECT_GE(t, bar->pb_base, 0xc000ULL);
+				KT_EXPECT_LE(t, bar->pb_base + bar->pb_size,
+				    0x10000ULL);
+			} else {
+				KT_EXPECT_LE(t, bar->pb_base + bar->pb_size,
+				    MEM_HOLE_END);
+			}
+			expect_no_overlap_after(t, i, b);
+		}
+	}
+}
+
+/* edu's BAR0, assigned by pci_init, maps and answers: ID, liveness. */
+static void
+edu_bar0_maps_and_the_device_answers(struct ktest *t)
 {
 	struct pci_dev *edu = find_edu_or_skip(t);
 	volatile uint32_t *regs = pci_bar_map(edu, 0);
 
 	KT_EXPECT_NULL(t, pci_bar_map(edu, 1));		/* not a BAR at all */
-	if (edu->pd_bar[0].pb_base == 0) {
-		KT_EXPECT_NULL(t, regs);
-		return;
-	}
 	KT_ASSERT_NOT_NULL(t, regs);
 	pci_enable(edu);
-	KT_EXPECT_EQ(t, regs[EDU_ID_REG] & 0xff, EDU_ID_LOW);
+	KT_EXPECT_NE(t, pci_conf_read16(edu, PCI_COMMAND) & 0x2, 0);
+	KT_EXPECT_EQ(t, regs[EDU_ID_REG / 4] & 0xff, EDU_ID_LOW);
+	KT_EXPECT_EQ(t, regs[EDU_ID_REG / 4], EDU_ID);
+	regs[EDU_LIVENESS / 4] = 0x12345678;
+	KT_EXPECT_EQ(t, regs[EDU_LIVENESS / 4], ~0x12345678U);
+	regs[EDU_LIVENESS / 4] = 0;
+	KT_EXPECT_EQ(t, regs[EDU_LIVENESS / 4], ~0U);
 }
 
 static void
@@ -256,6 +345,8 @@ KTEST_SUITE(pci,
     KTEST_CASE(edu_bar0_is_a_1_mib_mem32_bar),
     KTEST_CASE(bar_sizing_leaves_every_bar_and_command_word_unchanged),
     KTEST_CASE(bar_sizing_keeps_a_planted_address),
-    KTEST_CASE(bar_map_refuses_an_unassigned_bar_and_maps_an_assigned_one),
+    KTEST_CASE(every_bar_on_bus_0_has_an_address),
+    KTEST_CASE(assigned_bars_are_aligned_in_their_window_and_apart),
+    KTEST_CASE(edu_bar0_maps_and_the_device_answers),
     KTEST_CASE(every_pin_on_q35_reaches_a_pirq_gsi),
     KTEST_CASE(two_edu_functions_in_one_slot_share_their_irq));
