@@ -3,7 +3,10 @@
  * BAR decoding, sizing and assignment, the capability walk and INTx
  * routing, on QEMU's q35 (tools/boot's machine).
  *
- * The q35 cases need only the machine's own devices.  The edu cases need
+ * The q35 cases need only the machine's own devices; the interrupt vector
+ * cases (pci_alloc_irq_vectors and the MSI chip) use q35's default NIC,
+ * an e1000e (8086:10d3), which has MSI and a 5-entry MSI-X table and no
+ * driver here, and check what the kernel programs into it.  The edu cases need
  * QEMU's educational device (1234:11e8) and skip without it; the INTx
  * case needs two edu functions in one slot:
  *
@@ -15,6 +18,8 @@
  * interrupts, so turning its decoding off for a moment is harmless.
  * Locking: none needed; each case runs alone in its own thread.
  */
+#include <cpu.h>
+#include <irq.h>
 #include <ktest.h>
 #include <pci.h>
 #include <types.h>
@@ -24,13 +29,26 @@
 #define ICH9_LPC	0x2918
 #define QEMU_VENDOR	0x1234
 #define EDU		0x11e8
+#define E1000E		0x10d3
 
 #define PCI_COMMAND	0x04
 #define PCI_CMD_DECODE	0x0003		/* I/O and memory space enable */
+#define PCI_CMD_INTX_OFF 0x0400
 #define PCI_BAR0	0x10
 #define PCI_CAP_MSI	0x05
 #define PCI_CAP_MSIX	0x11
 #define PCI_CAP_VENDOR	0x09		/* vendor-specific: edu has none */
+#define MSI_CTRL	0x02		/* MSI and MSI-X: message control */
+#define MSI_CTRL_ENABLE	0x0001
+#define MSI_ADDR_LO	0x04		/* MSI, 64-bit layout (e1000e's) */
+#define MSI_DATA_64	0x0c
+#define MSIX_CTRL_ENABLE 0x8000
+#define MSIX_TABLE	0x04		/* offset | BIR */
+#define MSIX_VCTRL_MASK	0x1
+#define MSI_ADDR_MASK	0xfff00fffU	/* all but the destination APIC ID */
+#define MSI_ADDR_BASE	0xfee00000U	/* physical destination, RH = 0 */
+#define VEC_DEVICE_MIN	0x30		/* the IPL_VM band */
+#define VEC_DEVICE_MAX	0xcf
 #define EDU_ID_REG	0x00		/* BAR0: identification, 0xRRrr00ed */
 #define EDU_ID		0x010000ed	/* QEMU's edu: version 1.0 */
 #define EDU_ID_LOW	0xed
@@ -336,6 +354,150 @@ two_edu_functions_in_one_slot_share_their_irq(struct ktest *t)
 	KT_EXPECT_EQ(t, a->pd_irq, b->pd_irq);
 }
 
+/* ---- Interrupt vectors (dev/pci_irq.c, arch/x86_64/msi.c) on e1000e ---- */
+
+static struct pci_dev *
+find_e1000e_or_skip(struct ktest *t)
+{
+	struct pci_dev *pd = pci_find_device(INTEL, E1000E, 0);
+
+	if (pd == NULL)
+		ktest_skip(t, "no e1000e (q35's default NIC)");
+	pci_enable(pd);
+	return pd;
+}
+
+/* MSI-X table entry i of pd: address low, address high, data, control. */
+static volatile uint32_t *
+msix_entry(struct ktest *t, struct pci_dev *pd, unsigned i)
+{
+	uint32_t table = pci_conf_read32(pd, pd->pd_msix_cap + MSIX_TABLE);
+	volatile uint8_t *bar = pci_bar_map(pd, table & 7);
+
+	KT_ASSERT_NOT_NULL(t, bar);
+	return (volatile uint32_t *)(bar + (table & ~7U)) + 4 * i;
+}
+
+static uint16_t
+cap_ctrl(struct pci_dev *pd, unsigned cap)
+{
+	return pci_conf_read16(pd, cap + MSI_CTRL);
+}
+
+static void
+expect_message(struct ktest *t, uint32_t addr, uint32_t data)
+{
+	KT_EXPECT_EQ(t, addr & MSI_ADDR_MASK, MSI_ADDR_BASE);
+	KT_EXPECT_GE(t, data, (uint32_t)VEC_DEVICE_MIN);	/* fixed, edge */
+	KT_EXPECT_LE(t, data, (uint32_t)VEC_DEVICE_MAX);
+}
+
+static void
+msix_is_preferred_and_every_entry_gets_its_own_masked_message(
+    struct ktest *t)
+{
+	struct pci_dev *nic = find_e1000e_or_skip(t);
+	uint32_t data[5];
+	int n = pci_alloc_irq_vectors(nic, 1, 8, PCI_IRQ_ALL_TYPES);
+
+	KT_ASSERT_EQ(t, n, 5);
+	KT_EXPECT_EQ(t, pci_irq_type(nic), PCI_IRQ_MSIX);
+	KT_EXPECT_NE(t, cap_ctrl(nic, nic->pd_msix_cap) & MSIX_CTRL_ENABLE, 0);
+	KT_EXPECT_NE(t, pci_conf_read16(nic, PCI_COMMAND) & PCI_CMD_INTX_OFF, 0);
+	for (int i = 0; i < n; i++) {
+		volatile uint32_t *e = msix_entry(t, nic, (unsigned)i);
+
+		KT_EXPECT_GE(t, pci_irq_vector(nic, (unsigned)i), 0);
+		expect_message(t, e[0], e[2]);
+		KT_EXPECT_EQ(t, e[1], 0U);
+		KT_EXPECT_EQ(t, e[3] & MSIX_VCTRL_MASK, MSIX_VCTRL_MASK);
+		data[i] = e[2];
+		for (int j = 0; j < i; j++) {
+			KT_EXPECT_NE(t, pci_irq_vector(nic, (unsigned)i),
+			    pci_irq_vector(nic, (unsigned)j));
+			KT_EXPECT_NE(t, data[i], data[j]);
+		}
+	}
+	KT_EXPECT_EQ(t, pci_irq_vector(nic, 5), -EINVAL);
+	pci_free_irq_vectors(nic);
+	KT_EXPECT_EQ(t, pci_irq_type(nic), 0U);
+	KT_EXPECT_EQ(t, cap_ctrl(nic, nic->pd_msix_cap) & MSIX_CTRL_ENABLE, 0);
+	KT_EXPECT_EQ(t, pci_conf_read16(nic, PCI_COMMAND) & PCI_CMD_INTX_OFF, 0);
+}
+
+static irqreturn_t nop_handler(int irq, void *dev) { return IRQ_NONE; }
+
+static void
+set_affinity_to(struct ktest *t, int irq, unsigned cpu)
+{
+	cpuset_t set;
+
+	cpuset_zero(&set);
+	cpuset_add(&set, cpu);
+	KT_EXPECT_EQ(t, irq_set_affinity(irq, &set), 0);
+}
+
+/*
+ * An entry is unmasked while an action is requested and masked again
+ * after free_irq; a change of affinity rewrites its destination.
+ */
+static void
+msix_entry_is_live_only_while_requested_and_follows_affinity(
+    struct ktest *t)
+{
+	struct pci_dev *nic = find_e1000e_or_skip(t);
+	volatile uint32_t *e0, *e1;
+	uint32_t addr_cpu0;
+	int irq, cookie;
+
+	KT_ASSERT_EQ(t, pci_alloc_irq_vectors(nic, 2, 2, PCI_IRQ_MSIX), 2);
+	irq = pci_irq_vector(nic, 0);
+	e0 = msix_entry(t, nic, 0);
+	e1 = msix_entry(t, nic, 1);
+	addr_cpu0 = e0[0];
+	KT_ASSERT_EQ(t, request_irq(irq, nop_handler, 0, "nic", &cookie), 0);
+	KT_EXPECT_EQ(t, e0[3] & MSIX_VCTRL_MASK, 0U);
+	KT_EXPECT_EQ(t, e1[3] & MSIX_VCTRL_MASK, MSIX_VCTRL_MASK);
+	if (ncpu > 1) {
+		set_affinity_to(t, irq, 1);
+		KT_EXPECT_NE(t, e0[0], addr_cpu0);
+		expect_message(t, e0[0], e0[2]);
+		KT_EXPECT_EQ(t, e0[3] & MSIX_VCTRL_MASK, 0U);
+		set_affinity_to(t, irq, 0);
+		KT_EXPECT_EQ(t, e0[0], addr_cpu0);
+	}
+	free_irq(irq, &cookie);
+	KT_EXPECT_EQ(t, e0[3] & MSIX_VCTRL_MASK, MSIX_VCTRL_MASK);
+	pci_free_irq_vectors(nic);
+}
+
+/* Without MSI-X allowed: one MSI vector; min 2 fits neither MSI nor INTx. */
+static void
+msi_gives_one_vector_and_intx_the_routed_pin(struct ktest *t)
+{
+	struct pci_dev *nic = find_e1000e_or_skip(t);
+	unsigned msi = nic->pd_msi_cap;
+
+	KT_EXPECT_EQ(t, pci_alloc_irq_vectors(nic, 0, 1, PCI_IRQ_MSI), -EINVAL);
+	KT_EXPECT_EQ(t, pci_alloc_irq_vectors(nic, 2, 4,
+	    PCI_IRQ_MSI | PCI_IRQ_INTX), -ENOSPC);
+	KT_ASSERT_EQ(t, pci_alloc_irq_vectors(nic, 1, 4,
+	    PCI_IRQ_MSI | PCI_IRQ_INTX), 1);
+	KT_EXPECT_EQ(t, pci_irq_type(nic), PCI_IRQ_MSI);
+	KT_EXPECT_NE(t, cap_ctrl(nic, msi) & MSI_CTRL_ENABLE, 0);
+	KT_EXPECT_NE(t, pci_conf_read16(nic, PCI_COMMAND) & PCI_CMD_INTX_OFF, 0);
+	expect_message(t, pci_conf_read32(nic, msi + MSI_ADDR_LO),
+	    pci_conf_read16(nic, msi + MSI_DATA_64));
+	KT_EXPECT_EQ(t, pci_alloc_irq_vectors(nic, 1, 1, PCI_IRQ_MSI), -EINVAL);
+	pci_free_irq_vectors(nic);
+	KT_EXPECT_EQ(t, cap_ctrl(nic, msi) & MSI_CTRL_ENABLE, 0);
+	KT_ASSERT_EQ(t, pci_alloc_irq_vectors(nic, 1, 1, PCI_IRQ_INTX), 1);
+	KT_EXPECT_EQ(t, pci_irq_type(nic), PCI_IRQ_INTX);
+	KT_EXPECT_EQ(t, pci_irq_vector(nic, 0), nic->pd_irq);
+	KT_EXPECT_EQ(t, pci_conf_read16(nic, PCI_COMMAND) & PCI_CMD_INTX_OFF, 0);
+	pci_free_irq_vectors(nic);
+}
+
 KTEST_SUITE(pci,
     KTEST_CASE(q35_host_bridge_and_lpc_are_at_their_addresses),
     KTEST_CASE(functions_are_listed_in_bus_device_function_order),
@@ -349,4 +511,7 @@ KTEST_SUITE(pci,
     KTEST_CASE(assigned_bars_are_aligned_in_their_window_and_apart),
     KTEST_CASE(edu_bar0_maps_and_the_device_answers),
     KTEST_CASE(every_pin_on_q35_reaches_a_pirq_gsi),
-    KTEST_CASE(two_edu_functions_in_one_slot_share_their_irq));
+    KTEST_CASE(two_edu_functions_in_one_slot_share_their_irq),
+    KTEST_CASE(msix_is_preferred_and_every_entry_gets_its_own_masked_message),
+    KTEST_CASE(msix_entry_is_live_only_while_requested_and_follows_affinity),
+    KTEST_CASE(msi_gives_one_vector_and_intx_the_routed_pin));
