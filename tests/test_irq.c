@@ -19,6 +19,7 @@
 #include <mutex.h>
 #include <spl.h>
 #include <time.h>
+#include <timer.h>
 
 #define WAIT_NS		(20ULL * 1000 * 1000 * 1000)
 
@@ -448,6 +449,82 @@ an_interrupt_held_off_by_splvm_arrives_once_at_splx(struct ktest *t)
 	src_free(s);
 }
 
+/*
+ * With spl=soft a deferred interrupt is replayed at splx with its EOI
+ * already sent.  A timer interrupt that nests in the replayed handler is a
+ * real delivery and must send its own EOI: were it skipped, the LAPIC
+ * would keep the timer's vector in service and hold off that class and
+ * every device vector below it on this CPU, so the second raise would
+ * never be taken.  (Under spl=tpr nothing is replayed; the case passes.)
+ * The waits spin on the clock: a CPU deaf to interrupts cannot ksleep.
+ */
+struct nest {
+	struct timer_event n_te;
+	volatile int n_fired;
+	volatile unsigned n_calls;
+	volatile int n_nested;		/* the timer came inside the handler */
+};
+
+static void
+nest_timer(struct timer_event *te, void *arg)
+{
+	struct nest *n = arg;
+
+	ktest_set_flag(&n->n_fired);
+}
+
+static bool
+spin_until(volatile int *flag)
+{
+	for (uint64_t t0 = nanouptime(); !*flag; )
+		if (nanouptime() - t0 > 1000ULL * 1000 * 1000)
+			return false;
+	return true;
+}
+
+static irqreturn_t
+wait_for_a_nested_timer(int irq, void *arg)
+{
+	struct nest *n = arg;
+
+	if (n->n_calls++ == 0) {
+		timer_event_arm(&n->n_te, nanouptime());
+		n->n_nested = spin_until(&n->n_fired);
+	}
+	return IRQ_HANDLED;
+}
+
+static void
+an_interrupt_nested_in_a_replayed_handler_sends_its_own_eoi(struct ktest *t)
+{
+	struct nest n = { 0 };
+	int irq = ipisrc_create("nest");
+	cpuset_t set;
+	ipl_t ipl;
+
+	KT_ASSERT_GE(t, irq, 0);
+	timer_event_init(&n.n_te, nest_timer, &n);
+	lwp_bind(curlwp, cpu_lookup(0));
+	KT_ASSERT_EQ(t, request_irq(irq, wait_for_a_nested_timer,
+	    IRQF_MODE(IRQ_MODE_HARD), "nest", &n), 0);
+	cpuset_zero(&set);
+	cpuset_add(&set, 0);
+	KT_ASSERT_EQ(t, irq_set_affinity(irq, &set), 0);
+	ipl = splvm();
+	ipisrc_raise(irq);
+	delay_ns(1000 * 1000);
+	splx(ipl);
+	KT_EXPECT_EQ(t, n.n_nested, 1);
+	ipisrc_raise(irq);
+	for (uint64_t t0 = nanouptime(); n.n_calls < 2 &&
+	    nanouptime() - t0 < 1000ULL * 1000 * 1000; )
+		continue;
+	KT_EXPECT_EQ(t, n.n_calls, 2U);
+	lwp_bind(curlwp, NULL);
+	free_irq(irq, &n);
+	ipisrc_destroy(irq);
+}
+
 /* Shared line: handlers run highest priority first; the knob reorders. */
 struct order {
 	volatile unsigned o_n;
@@ -628,6 +705,7 @@ KTEST_SUITE(irq,
     KTEST_CASE(disable_irq_waits_for_a_thread_function_and_enable_delivers_the_held_one),
     KTEST_CASE(free_irq_waits_for_a_thread_function_blocked_on_a_mutex),
     KTEST_CASE(an_interrupt_held_off_by_splvm_arrives_once_at_splx),
+    KTEST_CASE(an_interrupt_nested_in_a_replayed_handler_sends_its_own_eoi),
     KTEST_CASE(shared_handlers_run_in_priority_order_and_the_knob_reorders_them),
     KTEST_CASE(affinity_moves_the_line_and_its_thread),
     KTEST_CASE(line_with_99900_of_100000_unhandled_is_disabled),

@@ -16,7 +16,12 @@
  *     with interrupts enabled below IPL_SCHED so that a higher band can
  *     nest (the clock and IPIs interrupt a device handler), runs the
  *     descriptor's flow handler (irq_dispatch), and restores the level it
- *     found; the flow handler sends the EOI through the chip.
+ *     found; the flow handler sends the EOI through the chip.  A replayed
+ *     vector got its EOI when it was deferred, so x86_intr_eoi skips it
+ *     while ci_intr_replay is set; an interrupt that nests in a replayed
+ *     handler is a real delivery and clears ci_intr_replay for its own
+ *     run, else its vector would stay in service at the LAPIC and hold
+ *     off its class and every class below it for good.
  *  3. Leaving the outermost interrupt to IPL_NONE, with interrupts enabled
  *     in the interrupted context, is a preemption point.
  *
@@ -260,6 +265,7 @@ x86_intr(struct trapframe *tf)
 	struct cpu_data *cd = &ci->ci_data;
 	struct irq_desc *desc;
 	ipl_t s = cd->cpu_ipl;
+	int replay;
 
 	if (tf->tf_vector == VEC_SPURIOUS)
 		return;
@@ -273,7 +279,10 @@ x86_intr(struct trapframe *tf)
 		defer(ci, desc);
 		return;
 	}
+	replay = ci->ci_intr_replay;
+	ci->ci_intr_replay = 0;		/* this one was delivered: it EOIs */
 	run_at_level(ci, desc);
+	ci->ci_intr_replay = replay;
 	spl_lower(s, cd->cpu_intr_depth == 0 && (tf->tf_rflags & PSL_I));
 }
 
