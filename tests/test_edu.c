@@ -318,6 +318,11 @@ shared_intx_line_serves_a_hard_and_a_threaded_handler(struct ktest *t)
  * stays masked, though the device asserts all along; once the thread
  * function has acked everything the line is unmasked with nothing
  * pending: exactly one interrupt in all.
+ *
+ * edu's MSI cannot be masked, so every raise is delivered, but the line
+ * is masked all the same: the primary runs once while the thread function
+ * is held, and the held deliveries are replayed once when it is done (the
+ * primary then finds nothing: IRQ_NONE).
  */
 struct holder {
 	struct edu *h_edu;
@@ -424,6 +429,19 @@ oneshot_keeps_the_level_line_masked_until_the_thread_function_acks(
 	leave(t);
 }
 
+static void
+oneshot_holds_unmaskable_msi_until_the_thread_function_acks(
+    struct ktest *t)
+{
+	struct holder h = { 0 };
+
+	oneshot_with_the_thread_held(t, &h, PCI_IRQ_MSI);
+	KT_EXPECT_EQ(t, h.h_line_held, 3U);
+	KT_EXPECT_EQ(t, irq_line_count(edu_irq(h.h_edu)) - h.h_line0, 4U);
+	KT_EXPECT_EQ(t, primary_calls(h.h_edu) - h.h_primary0, 2U);
+	leave(t);
+}
+
 /* Switch the model back and forth while raisers on every CPU raise. */
 #define MODE_SWITCHES	40
 
@@ -517,6 +535,7 @@ KTEST_SUITE(edu,
     KTEST_CASE(intx_thread_model_handles_every_raise_once_under_load),
     KTEST_CASE(shared_intx_line_serves_a_hard_and_a_threaded_handler),
     KTEST_CASE(oneshot_keeps_the_level_line_masked_until_the_thread_function_acks),
+    KTEST_CASE(oneshot_holds_unmaskable_msi_until_the_thread_function_acks),
     KTEST_CASE(switching_models_under_msi_loses_and_duplicates_none),
     KTEST_CASE(switching_models_under_intx_loses_and_duplicates_none),
     KTEST_CASE(affinity_moves_the_msi_interrupt),
