@@ -58,7 +58,8 @@
  * IPL_VM, so the primary cannot interrupt the thread on its own CPU and
  * spin on a lock that CPU holds.  e_raised and e_handled are atomic
  * counters; e_handled is written by the thread function only, which the
- * IRQ core never runs twice at once for one action.  e_irq, e_irq_type
+ * IRQ core never runs twice at once for one action, e_discarded only
+ * while no action is requested.  e_irq, e_irq_type
  * and e_flags change only in edu_request_irq and edu_free_irq, which the
  * caller serialises per instance (tests do, from one thread).
  */
@@ -85,7 +86,6 @@
 #define EDU_IRQ_ACK	0x64
 
 #define EDU_IDENT_MAGIC	0xed		/* low byte of the identification */
-#define EDU_ALL_BITS	0xffffffffU
 
 struct edu {
 	struct pci_dev *e_pd;
@@ -100,6 +100,7 @@ struct edu {
 
 	uint64_t e_raised[EDU_IRQ_BITS];	/* atomic */
 	uint64_t e_handled[EDU_IRQ_BITS];	/* atomic; thread function */
+	uint64_t e_discarded[EDU_IRQ_BITS];	/* atomic; edu_free_irq */
 	volatile int e_last_cpu;
 };
 
@@ -144,14 +145,20 @@ take_work(struct edu *e, unsigned out[EDU_IRQ_BITS])
 	}
 }
 
-/* Complete work taken from the queue (here: count it). */
+/* Add work taken from the queue to the per-bit counters ctr. */
 static void
-complete_work(struct edu *e, const unsigned work[EDU_IRQ_BITS])
+count_work(uint64_t ctr[EDU_IRQ_BITS], const unsigned work[EDU_IRQ_BITS])
 {
 	for (unsigned b = 0; b < EDU_IRQ_BITS; b++)
 		if (work[b] != 0)
-			__atomic_fetch_add(&e->e_handled[b], work[b],
-			    __ATOMIC_RELEASE);
+			__atomic_fetch_add(&ctr[b], work[b], __ATOMIC_RELEASE);
+}
+
+/* Complete work taken from the queue (here: count it as handled). */
+static void
+complete_work(struct edu *e, const unsigned work[EDU_IRQ_BITS])
+{
+	count_work(e->e_handled, work);
 }
 
 /* Read the status and ack what was there, queueing it.  e_lock held. */
@@ -231,15 +238,20 @@ edu_oneshot_thread(int irq, void *dev)
 	return IRQ_HANDLED;
 }
 
-/* Forget status bits nobody will handle (before requesting, after freeing). */
+/*
+ * Throw away what no handler will see (while no action is requested):
+ * pending status and queued work, counted as discarded.
+ */
 static void
-discard_status(struct edu *e)
+discard_work(struct edu *e)
 {
+	unsigned work[EDU_IRQ_BITS];
+
 	mutex_enter(&e->e_lock);
-	edu_write(e, EDU_IRQ_ACK, EDU_ALL_BITS);
-	for (unsigned b = 0; b < EDU_IRQ_BITS; b++)
-		e->e_work[b] = 0;
+	ack_status(e);
+	take_work(e, work);
 	mutex_exit(&e->e_lock);
+	count_work(e->e_discarded, work);
 }
 
 void
@@ -247,7 +259,7 @@ edu_free_irq(struct edu *e)
 {
 	if (e->e_irq >= 0)
 		free_irq(e->e_irq, e);
-	discard_status(e);		/* before INTx may assert again */
+	discard_work(e);		/* before INTx may assert again */
 	if (e->e_irq >= 0) {
 		pci_free_irq_vectors(e->e_pd);
 		pci_intx(e->e_pd, false);	/* detached: never assert INTx */
@@ -417,6 +429,14 @@ edu_handled(const struct edu *e, unsigned bit)
 	KASSERTMSG(bit < EDU_IRQ_BITS, "edu_handled(%s): bit %u", e->e_unit,
 	    bit);
 	return __atomic_load_n(&e->e_handled[bit], __ATOMIC_ACQUIRE);
+}
+
+uint64_t
+edu_discarded(const struct edu *e, unsigned bit)
+{
+	KASSERTMSG(bit < EDU_IRQ_BITS, "edu_discarded(%s): bit %u", e->e_unit,
+	    bit);
+	return __atomic_load_n(&e->e_discarded[bit], __ATOMIC_ACQUIRE);
 }
 
 int

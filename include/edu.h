@@ -16,7 +16,9 @@
  * counts it as handled.  A bit raised again before a handler acked it is
  * merged by the device, so a caller that wants "every raise seen exactly
  * once" to mean raised == handled per bit raises a bit again only after
- * it was handled (tests/test_edu.c does).
+ * it was handled (tests/test_edu.c does).  Work still pending when the
+ * interrupt is freed (or requested anew) is counted as discarded, so
+ * raised == handled + discarded whenever nothing is in flight.
  *
  * The action's dev cookie is the struct edu: use it with irq_set_mode,
  * irq_set_priority and irq_get_stats on edu_irq(e).
@@ -76,12 +78,14 @@ void edu_raise(struct edu *e, uint32_t bits);
 uint32_t edu_status(struct edu *e);
 
 /*
- * edu_raised, edu_handled: raises of bit so far, and units of it the
- * thread function has completed (both only grow).  edu_last_cpu: the CPU
- * whose primary handler last found work, or -1.  Context: any.
+ * edu_raised, edu_handled, edu_discarded: raises of bit so far, units of
+ * it the thread function has completed, and units thrown away unhandled
+ * by edu_free_irq (all only grow).  edu_last_cpu: the CPU whose primary
+ * handler last found work, or -1.  Context: any.
  */
 uint64_t edu_raised(const struct edu *e, unsigned bit);
 uint64_t edu_handled(const struct edu *e, unsigned bit);
+uint64_t edu_discarded(const struct edu *e, unsigned bit);
 int edu_last_cpu(const struct edu *e);
 
 #endif

@@ -180,20 +180,24 @@ run_actions(struct irq_desc *desc)
 }
 
 /*
- * May this flow run the handlers?  No if another CPU is (an edge is then
- * left pending for it) or the line is disabled or has no actions (masked,
- * remembered for enable_irq), or masked for ONESHOT or for good: the chip
- * could not mask the source, or the delivery was already on its way;
- * it is held, and resent when the mask goes (resend_held).  id_lock held.
+ * May this flow run the handlers?  No if the line has no actions (shut
+ * down: the delivery is dropped, as nobody can handle it), another CPU is
+ * running them (an edge is then left pending for it), the line is
+ * disabled (masked, remembered for enable_irq), or it is masked for
+ * ONESHOT or for good: the chip could not mask the source, or the
+ * delivery was already on its way; it is held, and resent when the mask
+ * goes (resend_held).  id_lock held.
  */
 static bool
 flow_begin(struct irq_desc *desc)
 {
+	if (desc->id_snap == NULL)
+		return false;
 	if (desc->id_inprogress) {
 		desc->id_pending_edge = true;
 		return false;
 	}
-	if (desc->id_depth > 0 || desc->id_snap == NULL) {
+	if (desc->id_depth > 0) {
 		desc->id_pending_edge = true;
 		irq_mask_set(desc, IRQ_MASK_DISABLED);
 		return false;
