@@ -56,12 +56,17 @@
  * one step against the thread function (and, in the ONESHOT style, the
  * thread's own read-and-ack).  Taking it raises the thread function to
  * IPL_VM, so the primary cannot interrupt the thread on its own CPU and
- * spin on a lock that CPU holds.  e_raised and e_handled are atomic
- * counters; e_handled is written by the thread function only, which the
- * IRQ core never runs twice at once for one action, e_discarded only
- * while no action is requested.  e_irq, e_irq_type
- * and e_flags change only in edu_request_irq and edu_free_irq, which the
- * caller serialises per instance (tests do, from one thread).
+ * spin on a lock that CPU holds.  The counters are atomic: e_raised is
+ * written by edu_raise, e_handled by the thread function only (the IRQ
+ * core never runs it twice at once for one action), e_discarded only
+ * while no action is requested.  e_irq and e_irq_type change only in
+ * edu_request_irq and edu_free_irq, which the caller serialises per
+ * instance (tests do, from one thread), and never while it raises.
+ * edus[] and nedu are written by edu_init alone, before anyone looks.
+ *
+ * Detaching (edu_free_irq) frees the action, counts what was still
+ * pending as discarded, frees the vectors and leaves INTx disabled, so a
+ * detached function can never assert the line its slot shares.
  */
 #include <cpu.h>
 #include <edu.h>
@@ -128,7 +133,8 @@ edu_write(struct edu *e, unsigned reg, uint32_t v)
 static void
 queue_work(struct edu *e, uint32_t status)
 {
-	KASSERT(mutex_owned(&e->e_lock));
+	KASSERTMSG(mutex_owned(&e->e_lock), "%s: queue_work without e_lock",
+	    e->e_unit);
 	for (unsigned b = 0; b < EDU_IRQ_BITS; b++)
 		if (status & (1U << b))
 			e->e_work[b]++;
@@ -138,7 +144,8 @@ queue_work(struct edu *e, uint32_t status)
 static void
 take_work(struct edu *e, unsigned out[EDU_IRQ_BITS])
 {
-	KASSERT(mutex_owned(&e->e_lock));
+	KASSERTMSG(mutex_owned(&e->e_lock), "%s: take_work without e_lock",
+	    e->e_unit);
 	for (unsigned b = 0; b < EDU_IRQ_BITS; b++) {
 		out[b] = e->e_work[b];
 		e->e_work[b] = 0;
@@ -208,9 +215,9 @@ edu_thread(int irq, void *dev)
 }
 
 /*
- * The primary handler of the ONESHOT style: only "is it mine?".  The
- * device keeps interrupting until the thread function acks; ONESHOT keeps
- * the line masked until then.
+ * The primary handler of the ONESHOT style: only "is it mine?", one read
+ * that changes nothing, so no lock.  The device keeps interrupting until
+ * the thread function acks; ONESHOT keeps the line masked until then.
  */
 static irqreturn_t
 edu_oneshot_primary(int irq, void *dev)
@@ -254,18 +261,24 @@ discard_work(struct edu *e)
 	count_work(e->e_discarded, work);
 }
 
+/* Give the vectors back; a detached function must never assert INTx. */
+static void
+release_vectors(struct edu *e)
+{
+	pci_free_irq_vectors(e->e_pd);
+	pci_intx(e->e_pd, false);
+	e->e_irq = -1;
+	e->e_irq_type = 0;
+}
+
 void
 edu_free_irq(struct edu *e)
 {
 	if (e->e_irq >= 0)
 		free_irq(e->e_irq, e);
 	discard_work(e);		/* before INTx may assert again */
-	if (e->e_irq >= 0) {
-		pci_free_irq_vectors(e->e_pd);
-		pci_intx(e->e_pd, false);	/* detached: never assert INTx */
-	}
-	e->e_irq = -1;
-	e->e_irq_type = 0;
+	if (e->e_irq >= 0)
+		release_vectors(e);
 }
 
 int
@@ -291,9 +304,7 @@ edu_request_irq(struct edu *e, unsigned type, unsigned long flags)
 	    oneshot ? edu_oneshot_primary : edu_primary,
 	    oneshot ? edu_oneshot_thread : edu_thread, flags, e->e_unit, e);
 	if (error != 0) {
-		pci_free_irq_vectors(e->e_pd);
-		pci_intx(e->e_pd, false);
-		e->e_irq = -1;
+		release_vectors(e);
 		return error;
 	}
 	e->e_irq_type = type;
