@@ -22,6 +22,10 @@
  *
  * Every case attaches the instances it uses as it needs them
  * (edu_request_irq) and leaves them on MSI with default flags.
+ *
+ * Locking: threads of a case share only the driver's counters (atomic,
+ * include/edu.h) and flags set with ktest_set_flag or written before the
+ * reader joins the writer.
  */
 #include <cpu.h>
 #include <edu.h>
