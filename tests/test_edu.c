@@ -458,7 +458,10 @@ oneshot_holds_unmaskable_msi_until_the_thread_function_acks(
  * A delivery can still arrive after free_irq took a line's last action:
  * here one held in the LAPIC (spl=tpr) or deferred (spl=soft) by a CPU
  * at IPL_VM while another CPU frees the action.  It must not leave the
- * line masked for the next driver that requests it.
+ * line masked for the next driver that requests it.  The line is moved
+ * away from the holding CPU first: its action's thread is bound to the
+ * line's CPU, and free_irq waits for that thread to end, which it cannot
+ * do on a CPU held at IPL_VM.
  */
 struct late {
 	struct edu *lt_edu;
@@ -502,7 +505,8 @@ a_delivery_after_the_last_free_irq_leaves_the_line_usable(struct ktest *t)
 	l = ktest_spawn(t, raise_at_splvm_until_freed, &lt, PRI_KERNEL,
 	    cpu_lookup(cpu), "late");
 	KT_EXPECT_TRUE(t, ktest_wait_flag(&lt.lt_raised, WAIT_NS));
-	edu_free_irq(e);
+	set_affinity(t, irq, 0);	/* the action's thread leaves that CPU */
+	edu_free_irq(e);		/* ... so that free_irq can end it */
 	ktest_set_flag(&lt.lt_freed);
 	lwp_join(l);
 	KT_EXPECT_EQ(t, lt.lt_lowered, 1);
@@ -511,7 +515,6 @@ a_delivery_after_the_last_free_irq_leaves_the_line_usable(struct ktest *t)
 	KT_EXPECT_EQ(t, edu_irq(e), irq);
 	edu_raise(e, 1U << 1);
 	KT_EXPECT_TRUE(t, caught_up(e, 1));
-	set_affinity(t, irq, 0);
 	lwp_bind(curlwp, NULL);
 	leave(t);
 }
