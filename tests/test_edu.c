@@ -30,7 +30,6 @@
 #include <cpu.h>
 #include <edu.h>
 #include <irq.h>
-#include <kmem.h>
 #include <ktest.h>
 #include <lwp.h>
 #include <pci.h>
