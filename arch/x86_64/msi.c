@@ -168,8 +168,10 @@ msi_create(struct pci_dev *pd, bool msix, unsigned index)
 	ms->ms_index = index;
 	ms->ms_maskable = msix || pci_msi_maskable(pd);
 	ms->ms_masked = true;
-	snprintf(name, sizeof(name), msix ? "msix %s #%u" : "msi %s",
-	    pci_name(pd), index);
+	if (msix)
+		snprintf(name, sizeof(name), "msix %s #%u", pci_name(pd), index);
+	else
+		snprintf(name, sizeof(name), "msi %s", pci_name(pd));
 	ms->ms_desc = irq_desc_create(-1, &msi_chip, ms, IPL_VM,
 	    IRQ_FLOW_FASTEOI, name, 0);
 	if (ms->ms_desc == NULL) {
