@@ -25,12 +25,49 @@
  * prefetchable) and sized by writing all ones with I/O and memory
  * decoding off, then restoring the register and the command word.  A BAR
  * whose register holds 0 has no address: the firmware did not assign one
- * (qboot assigns none; SeaBIOS does).  It keeps its type and size,
- * pb_base stays 0, the boot log says "unassigned", and pci_bar_map and
- * pci_enable refuse it: this file never invents addresses.  A memory BAR
- * is mapped through the direct map, which covers everything below
- * max(RAM, 4 GiB); a BAR above that, or in a 2 MiB page the direct map
- * caches because it also holds RAM, is refused with a log line.
+ * (qboot assigns none; SeaBIOS assigns them all).  pci_init assigns
+ * addresses to those (next paragraph) and never moves a BAR the firmware
+ * assigned.  A BAR still without an address keeps pb_base 0, the boot log
+ * says "unassigned", and pci_bar_map and pci_enable refuse it.  Decoding
+ * stays as the firmware left it (off, with qboot) until a driver calls
+ * pci_enable.  A memory BAR is mapped through the direct map, which covers
+ * everything below max(RAM, 4 GiB); a BAR above that, or in a 2 MiB page
+ * the direct map caches because it also holds RAM, is refused with a log
+ * line.
+ *
+ * BAR assignment.  The firmware's statement of which addresses the root
+ * bus decodes is the host bridge's _CRS in the DSDT, which needs an AML
+ * interpreter, so the kernel uses windows it can prove free from the
+ * static tables instead:
+ *
+ *  - memory: [lo, hi), lo being the end of the highest memory-map range
+ *    (any type: RAM, reserved, ACPI; the Multiboot copy of e820) and of
+ *    the highest MCFG ECAM range that start below 0xfec00000, rounded up
+ *    to 2 MiB so that no BAR shares a direct-map page with RAM; hi being
+ *    0xfec00000 or the lowest IOAPIC, LAPIC or HPET address (MADT, HPET
+ *    table) between lo and it.  0xfec00000 up is the chipset's (IOAPIC,
+ *    HPET, the LAPIC's MSI window at 0xfee00000, the BIOS flash).  On q35
+ *    with 256 MiB of RAM that is [0xc0000000, 0xfec00000): RAM ends at
+ *    0x10000000 and ECAM takes 0xb0000000-0xbfffffff.
+ *  - I/O: ports 0xc000-0xffff, SeaBIOS's PCI I/O range on QEMU; every
+ *    fixed q35 port (ISA devices, ACPI PM at 0x600, config at 0xcf8,
+ *    vmport at 0x5658) lies below it.
+ *
+ * Each BAR gets a naturally aligned range (sizes are powers of two);
+ * every memory BAR gets at least a 4 KiB page to itself (PCI Local Bus
+ * 3.0 §6.2.5.1), so that mapping one device's registers never exposes
+ * another's.  BARs are placed largest first, each at the lowest free
+ * address of its window, which packs power-of-two sizes without holes
+ * and steps over BARs the firmware placed in the window.  Prefetchable
+ * and 64-bit BARs go in the same window, below 4 GiB.
+ *
+ * Limits: the windows are a proof of absence from the memory map and the
+ * static tables, not the firmware's word: a device the tables do not
+ * list (none on q35) could sit in them.  Only functions on bus 0 are
+ * assigned: behind a bridge the bridge's forwarding windows would have to
+ * be programmed too, which this file does not do (logged).  Expansion ROM
+ * BARs are not assigned.  Nothing goes above 4 GiB, so a BAR larger than
+ * the window stays unassigned (logged).
  *
  * INTx routing on q35, without AML.  The DSDT's _PRT says which GSI each
  * slot's pins reach, but reading it needs an AML interpreter.  Instead the
@@ -80,8 +117,8 @@
  * §6.8.1): one address and data for all its vectors, 32- or 64-bit
  * address, optional per-vector mask bits.  pci_msix_* program the MSI-X
  * table (PCIe Base §7.7.2), 16-byte entries in a memory BAR, which is
- * mapped when the function is found; MSI-X whose table BAR is unassigned
- * or unmappable counts as absent (pci_msix_vectors returns 0).
+ * mapped once BARs are assigned; MSI-X whose table BAR has no address or
+ * cannot be mapped counts as absent (pci_msix_vectors returns 0).
  *
  * Locking.  pci_port_lock (spin, IPL_HIGH) makes the 0xcf8/0xcfc pair one
  * access; ECAM accesses are single loads and stores and need no lock.
@@ -93,6 +130,7 @@
  * decoding off for a moment, so it runs only while no driver uses the
  * function.
  */
+#include <bootinfo.h>
 #include <kassert.h>
 #include <log.h>
 #include <mutex.h>
@@ -226,6 +264,7 @@ static struct pci_priv pci_priv[PCI_MAX_DEVS];
 static unsigned pci_ndev;
 static int bus_bridge[PCI_BUSES];	/* bridge leading to each bus */
 static unsigned pci_unassigned;		/* BARs the firmware left at 0 */
+static unsigned pci_assigned;		/* ... of which pci_init assigned */
 
 static const char *const bar_type_names[] = {
 	[PCI_BAR_NONE] = "none", [PCI_BAR_IO] = "io",
@@ -589,7 +628,7 @@ bar_map_problem(const struct pci_dev *pd, unsigned bar)
 	const struct pci_bar *b = &pd->pd_bar[bar];
 
 	if (b->pb_base == 0)
-		return "the firmware assigned it no address";
+		return "it has no address (see the boot log)";
 	return dmap_mmio_problem(b->pb_base, b->pb_size);
 }
 
@@ -872,6 +911,196 @@ pci_msix_mask(struct pci_dev *pd, unsigned i, bool masked)
 	(void)e[MSIX_VCTRL];	/* a read completes the posted write */
 }
 
+/* ---- BAR assignment (see the top of the file) ---- */
+
+#define MEM_HOLE_END	0xfec00000ULL	/* IOAPIC, HPET, LAPIC, flash above */
+#define IO_WINDOW_START	0xc000ULL
+#define IO_WINDOW_END	0x10000ULL
+#define MEM_MIN_SLOT	4096ULL		/* a page per memory BAR */
+
+struct window {
+	uint64_t w_lo, w_hi;		/* [w_lo, w_hi) */
+};
+
+/* Raise *lo past [start, end) if that range starts below the hole's end. */
+static void
+above(uint64_t *lo, uint64_t start, uint64_t end)
+{
+	if (start < MEM_HOLE_END && end > *lo)
+		*lo = end;
+}
+
+/* Lower *hi to pa if a chipset device sits at pa inside [lo, *hi). */
+static void
+below(uint64_t *hi, uint64_t lo, uint64_t pa)
+{
+	if (pa >= lo && pa < *hi)
+		*hi = pa;
+}
+
+static struct window
+mem_window(void)
+{
+	uint64_t lo = 0, hi = MEM_HOLE_END;
+
+	for (unsigned i = 0; i < bootinfo.bi_nmem; i++)
+		above(&lo, bootinfo.bi_mem[i].mr_start, bootinfo.bi_mem[i].mr_end);
+	for (unsigned i = 0; i < acpi.ai_nmcfg; i++) {
+		const struct acpi_mcfg_seg *m = &acpi.ai_mcfg[i];
+
+		above(&lo, m->am_base + ((uint64_t)m->am_start_bus <<
+		    ECAM_BUS_SHIFT), m->am_base + ((uint64_t)(m->am_end_bus + 1)
+		    << ECAM_BUS_SHIFT));
+	}
+	lo = roundup(lo, LARGE_PAGE);
+	for (unsigned i = 0; i < acpi.ai_nioapics; i++)
+		below(&hi, lo, acpi.ai_ioapics[i].aio_pa);
+	below(&hi, lo, acpi.ai_lapic_pa);
+	if (acpi.ai_hpet.ah_present)
+		below(&hi, lo, acpi.ai_hpet.ah_pa);
+	return (struct window){ lo, MAX(lo, hi) };
+}
+
+/* The address range a BAR occupies: memory BARs take at least a page. */
+static uint64_t
+bar_slot(const struct pci_bar *b)
+{
+	return b->pb_type == PCI_BAR_IO ? b->pb_size :
+	    MAX(b->pb_size, MEM_MIN_SLOT);
+}
+
+/* An assigned BAR of the same kind as io overlapping [a, a + len), or NULL. */
+static const struct pci_bar *
+bar_in_the_way(uint64_t a, uint64_t len, bool io)
+{
+	for (unsigned i = 0; i < pci_ndev; i++) {
+		for (unsigned b = 0; b < PCI_MAX_BARS; b++) {
+			const struct pci_bar *o = &pci_devs[i].pd_bar[b];
+
+			if (o->pb_type == PCI_BAR_NONE || o->pb_base == 0 ||
+			    (o->pb_type == PCI_BAR_IO) != io)
+				continue;
+			if (o->pb_base < a + len && a < o->pb_base + bar_slot(o))
+				return o;
+		}
+	}
+	return NULL;
+}
+
+/* The lowest free naturally aligned address for bar in w, or 0. */
+static uint64_t
+find_free(const struct window *w, const struct pci_bar *bar)
+{
+	uint64_t len = bar_slot(bar);
+	uint64_t a = roundup(w->w_lo, len);
+	const struct pci_bar *o;
+
+	while (a >= w->w_lo && a + len > a && a + len <= w->w_hi) {
+		o = bar_in_the_way(a, len, bar->pb_type == PCI_BAR_IO);
+		if (o == NULL)
+			return a;
+		a = roundup(o->pb_base + bar_slot(o), len);
+	}
+	return 0;
+}
+
+/*
+ * Write addr into BAR register bar of pd with decoding off, and read it
+ * back.  Returns false if the register did not keep it.
+ */
+static bool
+bar_program(struct pci_dev *pd, unsigned bar, uint64_t addr)
+{
+	const struct pci_bar *b = &pd->pd_bar[bar];
+	unsigned off = PCI_BAR0 + 4 * bar;
+	uint32_t flags = b->pb_type == PCI_BAR_IO ? BAR_IO_FLAGS : BAR_MEM_FLAGS;
+	uint16_t cmd = pci_conf_read16(pd, PCI_COMMAND);
+	uint64_t got;
+
+	pci_conf_write16(pd, PCI_COMMAND, cmd & ~(CMD_IO | CMD_MEM));
+	pci_conf_write32(pd, off, (uint32_t)addr);
+	if (b->pb_type == PCI_BAR_MEM64)
+		pci_conf_write32(pd, off + 4, (uint32_t)(addr >> 32));
+	got = pci_conf_read32(pd, off) & ~flags;
+	if (b->pb_type == PCI_BAR_MEM64)
+		got |= (uint64_t)pci_conf_read32(pd, off + 4) << 32;
+	else if (b->pb_type == PCI_BAR_IO)
+		got &= 0xffff;
+	pci_conf_write16(pd, PCI_COMMAND, cmd);
+	return got == addr;
+}
+
+/* Assign BAR bar of function i in w; log if it does not fit. */
+static void
+assign_one(unsigned i, unsigned bar, const struct window *w)
+{
+	struct pci_dev *pd = &pci_devs[i];
+	struct pci_bar *b = &pd->pd_bar[bar];
+	const char *why = NULL;
+	uint64_t a = 0;
+
+	if (pci_priv[i].pp_parent != NO_PARENT)
+		why = "it is behind a bridge, whose windows this kernel does not "
+		    "program";
+
+	if (why == NULL && (a = find_free(w, b)) == 0)
+		why = "no room left in the window";
+	if (why == NULL && !bar_program(pd, bar, a))
+		why = "the register did not keep the address";
+	if (why != NULL) {
+		kwarn("pci: %s BAR%u (%s, %lu bytes) not assigned: %s",
+		    pci_name(pd), bar, bar_type_names[b->pb_type], b->pb_size,
+		    why);
+		return;
+	}
+	b->pb_base = a;
+	pci_assigned++;
+}
+
+/*
+ * The largest BAR not yet assigned or tried, as function and BAR index;
+ * false when none is left.  tried[] marks the ones already attempted.
+ */
+static bool
+largest_unassigned(uint8_t tried[PCI_MAX_DEVS], unsigned *fi, unsigned *bi)
+{
+	uint64_t best = 0;
+
+	for (unsigned i = 0; i < pci_ndev; i++) {
+		for (unsigned b = 0; b < PCI_MAX_BARS; b++) {
+			const struct pci_bar *bar = &pci_devs[i].pd_bar[b];
+
+			if (bar->pb_type == PCI_BAR_NONE || bar->pb_base != 0 ||
+			    (tried[i] & (1U << b)) || bar->pb_size <= best)
+				continue;
+			best = bar->pb_size;
+			*fi = i;
+			*bi = b;
+		}
+	}
+	return best != 0;
+}
+
+static void
+assign_bars(void)
+{
+	struct window mem = mem_window();
+	struct window io = { IO_WINDOW_START, IO_WINDOW_END };
+	uint8_t tried[PCI_MAX_DEVS] = { 0 };
+	unsigned i = 0, b = 0;
+
+	if (pci_unassigned == 0)
+		return;
+	kinfo("pci: assigning BARs from memory %#lx-%#lx (%lu MiB) and I/O "
+	    "ports %#lx-%#lx", mem.w_lo, mem.w_hi - 1, (mem.w_hi - mem.w_lo) >> 20,
+	    io.w_lo, io.w_hi - 1);
+	while (largest_unassigned(tried, &i, &b)) {
+		tried[i] |= (uint8_t)(1U << b);
+		assign_one(i, b, pci_devs[i].pd_bar[b].pb_type == PCI_BAR_IO ?
+		    &io : &mem);
+	}
+}
+
 /* ---- The table of functions ---- */
 
 unsigned
@@ -1091,8 +1320,6 @@ attach_function(unsigned i)
 	read_bars(pd);
 	pd->pd_msi_cap = (uint8_t)pci_find_cap(pd, CAP_ID_MSI);
 	pd->pd_msix_cap = (uint8_t)pci_find_cap(pd, CAP_ID_MSIX);
-	if (pd->pd_msix_cap != 0)
-		msix_setup(i);
 	if (pd->pd_hdrtype == HDR_BRIDGE)
 		note_bridge(i);
 	else if (pd->pd_hdrtype == HDR_CARDBUS)
@@ -1261,9 +1488,11 @@ print_summary(void)
 	    pci_ndev, buses, buses == 1 ? "" : "es",
 	    necam > 0 ? "ECAM (port I/O where it does not reach)" : "port I/O");
 	if (pci_unassigned > 0)
-		knotice("pci: the firmware left %u BARs unassigned (qboot "
-		    "assigns none); pci_bar_map and pci_enable refuse them",
-		    pci_unassigned);
+		kinfo("pci: the firmware left %u BARs unassigned (qboot assigns "
+		    "none); the kernel assigned %u", pci_unassigned, pci_assigned);
+	if (pci_assigned < pci_unassigned)
+		knotice("pci: %u BARs still have no address; pci_bar_map and "
+		    "pci_enable refuse them", pci_unassigned - pci_assigned);
 }
 
 void
@@ -1273,6 +1502,10 @@ pci_init(void)
 	mutex_init(&pci_port_lock, MUTEX_SPIN, IPL_HIGH);
 	ecam_setup();
 	scan_buses();
+	assign_bars();
+	for (unsigned i = 0; i < pci_ndev; i++)
+		if (pci_devs[i].pd_msix_cap != 0)
+			msix_setup(i);
 	route_intx();
 	for (unsigned i = 0; i < pci_ndev; i++)
 		print_function(&pci_devs[i]);

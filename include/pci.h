@@ -5,9 +5,12 @@
  * struct pci_dev per function found.  Configuration space is reached
  * through ECAM (the MCFG's memory window) when the firmware describes one
  * and through the legacy 0xcf8/0xcfc ports otherwise.  BARs are decoded
- * and sized; memory BARs are mapped uncached for the driver.  The kernel
- * never assigns BAR addresses: a BAR the firmware left unassigned (qboot
- * assigns none) has pb_base 0 and cannot be mapped or enabled.
+ * and sized; memory BARs are mapped uncached for the driver.  BARs the
+ * firmware left unassigned (qboot assigns none) get addresses from
+ * pci_init, in windows derived from the memory map and the ACPI tables
+ * (dev/pci.c says how, and its limits); firmware-assigned BARs are kept.
+ * A BAR that could not be given one has pb_base 0 and cannot be mapped or
+ * enabled.  Decoding is off until the driver calls pci_enable.
  *
  * Interrupts: pd_irq is the IRQ number of the function's INTx pin, routed
  * without AML (see dev/pci.c for how and its limits), or -1.  MSI and
@@ -153,8 +156,14 @@ void pci_msix_mask(struct pci_dev *pd, unsigned i, bool masked);
 
 /*
  * pci_alloc_irq_vectors: give pd between min and max interrupt vectors of
- * the allowed types, preferring MSI-X, then MSI, then INTx.  Returns the
- * number allocated or -ENOSPC / -EINVAL.  Context: thread.
+ * the allowed types, preferring MSI-X, then MSI, then INTx.  MSI gives one
+ * vector only and INTx one (so neither serves min > 1; dev/pci_irq.c says
+ * why).  With MSI or MSI-X on, INTx is disabled in the command register.
+ * Call pci_enable first: the MSI-X table is reached through memory
+ * decoding, and messages are the function's bus-master writes.  Returns
+ * the number allocated, or -ENOSPC (no allowed kind can give min), or
+ * -EINVAL (min 0 or above max, unknown types, vectors already allocated).
+ * Context: thread.
  */
 int pci_alloc_irq_vectors(struct pci_dev *pd, unsigned min, unsigned max,
     unsigned types);
@@ -162,7 +171,11 @@ int pci_alloc_irq_vectors(struct pci_dev *pd, unsigned min, unsigned max,
 int pci_irq_vector(struct pci_dev *pd, unsigned nr);
 /* pci_irq_type: which of PCI_IRQ_INTX/MSI/MSIX is in use, 0 if none. */
 unsigned pci_irq_type(const struct pci_dev *pd);
-/* pci_free_irq_vectors: undo pci_alloc_irq_vectors (no action may remain). */
+/*
+ * pci_free_irq_vectors: undo pci_alloc_irq_vectors: MSI/MSI-X off, their
+ * IRQs gone, INTx allowed again.  No action may remain on an MSI or MSI-X
+ * vector (free_irq first).  Context: thread; sleeps.
+ */
 void pci_free_irq_vectors(struct pci_dev *pd);
 
 /*

@@ -559,20 +559,14 @@ void
 enable_irq(int irq)
 {
 	struct irq_desc *desc = irq_to_desc(irq);
-	bool resend = false;
 
 	KASSERTMSG(desc != NULL, "enable_irq: no IRQ %d", irq);
 	mutex_enter(&desc->id_lock);
 	KASSERTMSG(desc->id_depth > 0, "enable_irq: IRQ %d (%s) is not disabled",
 	    irq, desc->id_name);
-	if (--desc->id_depth == 0) {
-		irq_mask_clear(desc, IRQ_MASK_DISABLED);
-		resend = desc->id_pending_edge && desc->id_flow != IRQ_FLOW_LEVEL;
-		desc->id_pending_edge = false;
-	}
+	if (--desc->id_depth == 0)
+		irq_mask_clear(desc, IRQ_MASK_DISABLED);	/* resends */
 	mutex_exit(&desc->id_lock);
-	if (resend)
-		md_irq_resend(desc);
 }
 
 void

@@ -29,6 +29,15 @@
  * enable_irq unmasks it and, for sources that do not hold their request
  * (everything but level lines), makes it fire again.
  *
+ * Masking is advisory: a chip may be unable to mask a source (MSI without
+ * per-vector masking, msi.c), and a delivery may already be on its way
+ * when the mask is set.  So a delivery that finds the line masked for
+ * ONESHOT or for good runs no handler either: it is remembered
+ * (id_pending_edge), and when the last mask reason goes (irq_mask_clear)
+ * a source that does not hold its request is made to fire again
+ * (resend_held).  A flow also stops rerunning its handlers for edges that
+ * came meanwhile once a ONESHOT thread function is due.
+ *
  * Locking.  id_lock (spin, IPL_HIGH) covers the line state: id_mask,
  * id_inprogress, id_pending_edge, id_oneshot.  It is dropped while the
  * handlers run.  Handlers of one line never run on two CPUs at once
@@ -66,15 +75,33 @@ irq_mask_set(struct irq_desc *desc, unsigned reason)
 	}
 }
 
+/*
+ * Make a delivery that flow_begin held again, now that nothing masks the
+ * line: not for level sources (still asserted if they still want
+ * service) nor while a flow runs (it reruns the handlers).  id_lock held.
+ */
+static void
+resend_held(struct irq_desc *desc)
+{
+	if (!desc->id_pending_edge || desc->id_inprogress ||
+	    desc->id_flow == IRQ_FLOW_LEVEL || desc->id_flow == IRQ_FLOW_PERCPU)
+		return;
+	desc->id_pending_edge = false;
+	md_irq_resend(desc);
+}
+
 void
 irq_mask_clear(struct irq_desc *desc, unsigned reason)
 {
 	KASSERT(mutex_owned(&desc->id_lock));
 	desc->id_mask &= ~reason;
-	if (desc->id_mask == 0 && desc->id_chip_masked) {
+	if (desc->id_mask != 0)
+		return;
+	if (desc->id_chip_masked) {
 		desc->id_chip->ic_unmask(desc);
 		desc->id_chip_masked = false;
 	}
+	resend_held(desc);
 }
 
 static void
@@ -153,20 +180,30 @@ run_actions(struct irq_desc *desc)
 }
 
 /*
- * May this flow run the handlers?  No if another CPU is (an edge is then
- * left pending for it) or the line is disabled or has no actions (masked,
- * remembered for enable_irq).  id_lock held.
+ * May this flow run the handlers?  No if the line has no actions (shut
+ * down: the delivery is dropped, as nobody can handle it), another CPU is
+ * running them (an edge is then left pending for it), the line is
+ * disabled (masked, remembered for enable_irq), or it is masked for
+ * ONESHOT or for good: the chip could not mask the source, or the
+ * delivery was already on its way; it is held, and resent when the mask
+ * goes (resend_held).  id_lock held.
  */
 static bool
 flow_begin(struct irq_desc *desc)
 {
+	if (desc->id_snap == NULL)
+		return false;
 	if (desc->id_inprogress) {
 		desc->id_pending_edge = true;
 		return false;
 	}
-	if (desc->id_depth > 0 || desc->id_snap == NULL) {
+	if (desc->id_depth > 0) {
 		desc->id_pending_edge = true;
 		irq_mask_set(desc, IRQ_MASK_DISABLED);
+		return false;
+	}
+	if (desc->id_mask & (IRQ_MASK_ONESHOT | IRQ_MASK_UNHANDLED)) {
+		desc->id_pending_edge = true;
 		return false;
 	}
 	desc->id_inprogress = 1;
@@ -186,7 +223,7 @@ flow_run(struct irq_desc *desc)
 		mutex_enter(&desc->id_lock);
 		irq_note_interrupt(desc, ret);
 	} while (desc->id_pending_edge && desc->id_depth == 0 &&
-	    !(desc->id_mask & IRQ_MASK_UNHANDLED));
+	    desc->id_oneshot == 0 && !(desc->id_mask & IRQ_MASK_UNHANDLED));
 }
 
 /* The end of a flow: keep a ONESHOT line masked while threads are due. */

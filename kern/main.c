@@ -13,6 +13,7 @@
  *	run=crash:NAME		deliberately break a rule (the host checks the panic)
  */
 #include <cpu.h>
+#include <edu.h>
 #include <kassert.h>
 #include <kmem.h>
 #include <log.h>
@@ -82,6 +83,7 @@ main_thread(void *arg)
 	const char *rest;
 
 	boot_cycles_at_main = cpu_cycles();
+	edu_init();		/* drivers attach in thread context, all CPUs up */
 	if (strcmp(run_opt, "ktest") == 0)
 		run_ktest(NULL);
 	if (has_prefix(run_opt, "ktest:", &rest))

@@ -19,7 +19,12 @@
  *     with interrupts enabled below IPL_SCHED so that a higher band can
  *     nest (the clock and IPIs interrupt a device handler), runs the
  *     descriptor's flow handler (irq_dispatch), and restores the level it
- *     found; the flow handler sends the EOI through the chip.
+ *     found; the flow handler sends the EOI through the chip.  A replayed
+ *     vector got its EOI when it was deferred, so x86_intr_eoi skips it
+ *     while ci_intr_replay is set; an interrupt that nests in a replayed
+ *     handler is a real delivery and clears ci_intr_replay for its own
+ *     run, else its vector would stay in service at the LAPIC and hold
+ *     off its class and every class below it for good.
  *  3. Leaving the outermost interrupt to IPL_NONE, with interrupts enabled
  *     in the interrupted context, is a preemption point.
  *
