@@ -282,6 +282,42 @@ edu_free_irq(struct edu *e)
 }
 
 int
+edu_open_vector(struct edu *e, unsigned type)
+{
+	int n;
+
+	edu_free_irq(e);
+	n = pci_alloc_irq_vectors(e->e_pd, 1, 1, type);
+	if (n < 0)
+		return n;
+	e->e_irq = pci_irq_vector(e->e_pd, 0);
+	e->e_irq_type = type;
+	return e->e_irq;
+}
+
+bool
+edu_ack(struct edu *e)
+{
+	unsigned work[EDU_IRQ_BITS];
+	uint32_t status;
+
+	mutex_enter(&e->e_lock);
+	status = ack_status(e);
+	take_work(e, work);
+	mutex_exit(&e->e_lock);
+	complete_work(e, work);
+	return status != 0;
+}
+
+void
+edu_close_vector(struct edu *e)
+{
+	KASSERTMSG(e->e_irq >= 0, "edu_close_vector(%s): no vector open",
+	    e->e_unit);
+	release_vectors(e);
+}
+
+int
 edu_request_irq(struct edu *e, unsigned type, unsigned long flags)
 {
 	bool oneshot = (flags & IRQF_ONESHOT) != 0;

@@ -63,6 +63,20 @@ int edu_request_irq(struct edu *e, unsigned type, unsigned long flags);
  */
 void edu_free_irq(struct edu *e);
 
+/*
+ * For code that installs its own handlers on an edu interrupt (the
+ * benchmarks, kern/bench_irq.c).  edu_open_vector: detach the driver's
+ * action and give e one vector of type (PCI_IRQ_INTX or PCI_IRQ_MSI)
+ * with no action on it; returns its IRQ number or -errno.  edu_ack, from
+ * such a primary handler: read the status, ack it and count it handled;
+ * returns false if the device had not interrupted.  edu_close_vector:
+ * give the vector back once the caller's action is freed (edu_request_irq
+ * attaches the driver again).  Context: thread, except edu_ack (any).
+ */
+int edu_open_vector(struct edu *e, unsigned type);
+bool edu_ack(struct edu *e);
+void edu_close_vector(struct edu *e);
+
 /* edu_irq: the IRQ number in use, or -1.  edu_irq_type: PCI_IRQ_*, or 0. */
 int edu_irq(const struct edu *e);
 unsigned edu_irq_type(const struct edu *e);

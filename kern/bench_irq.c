@@ -43,31 +43,26 @@
  *
  * Sources.  Every figure is measured on every source of bench_sources[]:
  * a struct bench_irq_source says how to open, raise, acknowledge and close
- * one.  Today there is one, "ipi": a self-IPI line (include/ipisrc.h),
- * which involves nothing but the dispatch path.
- *
- * HOOK for the edu driver: the edu device's latencies with a real PCI
- * device, over INTx (IOAPIC, level) and over MSI, are to be added as two
- * more entries of bench_sources[], "edu_intx" and "edu_msi": bs_open finds
- * the device and sets up its interrupt (returning -ENOENT when there is no
- * edu device, so the set skips it), bs_raise writes the edu register that
- * raises its interrupt, bs_ack reads and clears the interrupt status in
- * the primary handler (returning false when the device did not interrupt,
- * for a shared INTx line), bs_close undoes bs_open.  Their figures then
- * come out as irq_edu_intx_* and irq_edu_msi_*, next to irq_ipi_*, and the
- * RESULT names checked by tools/check grow by theirs.
+ * one.  "ipi" is a self-IPI line (include/ipisrc.h), which involves
+ * nothing but the dispatch path; "edu_intx" and "edu_msi" are the first
+ * edu device (dev/edu.c) over its INTx line (IOAPIC, level flow) and over
+ * MSI (fasteoi flow): a real PCI device's register write, message or pin,
+ * and acknowledgement.  Without an edu device those two are skipped.
+ * The edu instance is left detached afterwards (the run powers off).
  *
  * Locking: none.  The handlers publish what they saw through struct
  * bench_line with release stores, which the raiser reads with acquire
  * loads after waiting for them.
  */
 #include <cpu.h>
+#include <edu.h>
 #include <ipisrc.h>
 #include <irq.h>
 #include <kmem.h>
 #include <log.h>
 #include <lwp.h>
 #include <mutex.h>
+#include <pci.h>
 #include <printf.h>
 #include <spl.h>
 #include <time.h>
@@ -127,9 +122,34 @@ ipi_open(void **ctx)
 static void ipi_raise(int irq, void *ctx) { ipisrc_raise(irq); }
 static void ipi_close(int irq, void *ctx) { ipisrc_destroy(irq); }
 
+/* The edu device's first function, over INTx (IOAPIC, level) or MSI. */
+
+static int
+edu_open(void **ctx, unsigned type)
+{
+	struct edu *e = edu_get(0);
+
+	if (e == NULL)
+		return -ENOENT;
+	*ctx = e;
+	return edu_open_vector(e, type);
+}
+
+static int edu_intx_open(void **ctx) { return edu_open(ctx, PCI_IRQ_INTX); }
+static int edu_msi_open(void **ctx) { return edu_open(ctx, PCI_IRQ_MSI); }
+static void edu_bench_raise(int irq, void *ctx) { edu_raise(ctx, 1); }
+static bool edu_bench_ack(int irq, void *ctx) { return edu_ack(ctx); }
+static void edu_close(int irq, void *ctx) { edu_close_vector(ctx); }
+
 static const struct bench_irq_source bench_sources[] = {
 	{ .bs_name = "ipi", .bs_open = ipi_open, .bs_raise = ipi_raise,
 	  .bs_close = ipi_close },
+	{ .bs_name = "edu_intx", .bs_open = edu_intx_open,
+	  .bs_raise = edu_bench_raise, .bs_ack = edu_bench_ack,
+	  .bs_close = edu_close },
+	{ .bs_name = "edu_msi", .bs_open = edu_msi_open,
+	  .bs_raise = edu_bench_raise, .bs_ack = edu_bench_ack,
+	  .bs_close = edu_close },
 };
 
 /* The handlers: a timestamp and a count, nothing else. */

@@ -245,7 +245,7 @@ class CheckRunTest(unittest.TestCase):
         self.assertIn("PASS death panic", out)
         self.assertIn("PASS bench bench-irq (", out)
         self.assertIn("FAIL bench bench-irq-soft", out)
-        self.assertIn("no RESULT line for 1 of %d names: irq_ipi_defer_extra_soft"
+        self.assertIn("no RESULT line for 1 of %d names: irq_edu_msi_defer_extra_soft"
                       % len(check.BENCH_BOOTS[1].expected), out)
 
     def test_count_mismatch_is_a_failure(self):
@@ -290,7 +290,7 @@ class CheckRunTest(unittest.TestCase):
         self.assertTrue(all(n.endswith("_soft") for n in soft1))
         self.assertFalse([n for n in soft1 if "_cross_" in n])
         self.assertEqual(len(tpr2), len(set(tpr2)))
-        self.assertEqual(len(tpr2) - len(soft1), 2 * 2 * 3)
+        self.assertEqual(len(tpr2) - len(soft1), 3 * 2 * 2 * 3)
 
     def test_qemu_missing_fails_every_boot(self):
         env = dict(os.environ, PINWHEEL_QEMU="/nonexistent/qemu")
