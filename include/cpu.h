@@ -28,6 +28,8 @@ static inline void cpuset_add(cpuset_t *s, unsigned i) { s->cs_bits |= 1ULL << i
 static inline void cpuset_del(cpuset_t *s, unsigned i) { s->cs_bits &= ~(1ULL << i); }
 static inline bool cpuset_has(const cpuset_t *s, unsigned i) { return (s->cs_bits >> i) & 1; }
 static inline bool cpuset_empty(const cpuset_t *s) { return s->cs_bits == 0; }
+/* cpuset_of: the set holding CPU i alone. */
+static inline cpuset_t cpuset_of(unsigned i) { return (cpuset_t){ 1ULL << i }; }
 
 extern unsigned ncpu;			/* CPUs online */
 extern struct cpu_info *cpu_infos[MAXCPUS];

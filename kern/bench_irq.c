@@ -281,15 +281,13 @@ line_close(struct bench_line *bl)
 static bool
 line_request(struct bench_line *bl, enum irq_mode mode)
 {
-	cpuset_t cpu0;
+	cpuset_t cpu0 = cpuset_of(0);
 	int error;
 
 	bl->bl_mode = mode;
 	error = request_threaded_irq(bl->bl_irq, bench_primary,
 	    bench_thread_fn, IRQF_MODE(mode), bl->bl_src->bs_name, bl);
 	if (error == 0) {
-		cpuset_zero(&cpu0);
-		cpuset_add(&cpu0, 0);
 		error = irq_set_affinity(bl->bl_irq, &cpu0);
 		if (error != 0)
 			free_irq(bl->bl_irq, bl);

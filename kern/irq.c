@@ -179,8 +179,7 @@ irq_desc_create(int irq, const struct irq_chip *chip, void *chip_data,
 	desc->id_mask = IRQ_MASK_SHUTDOWN;
 	desc->id_chip_masked = chip->ic_mask != NULL;
 	desc->id_cpu = cpu_lookup(0);
-	cpuset_zero(&desc->id_affinity);
-	cpuset_add(&desc->id_affinity, 0);
+	desc->id_affinity = cpuset_of(0);
 	if (md_irq_attach(desc) != 0) {
 		mutex_exit(&irq_request_lock);
 		kmem_free(desc, sizeof(*desc));
@@ -778,9 +777,7 @@ irq_get_stats(int irq, void *dev, struct irq_stats *st)
 	if (desc == NULL)
 		return -ENOENT;
 	mutex_enter(&desc->id_lock);
-	for (ia = desc->id_actions; ia != NULL; ia = ia->ia_next)
-		if (ia->ia_dev == dev)
-			break;
+	ia = find_action(desc, dev);
 	if (ia != NULL) {
 		st->is_primary = ia->ia_nprimary;
 		st->is_handled = ia->ia_nhandled;

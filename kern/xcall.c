@@ -79,10 +79,8 @@ xc_multicast(const cpuset_t *set, xcfunc_t fn, void *arg)
 void
 xc_unicast(struct cpu_info *ci, xcfunc_t fn, void *arg)
 {
-	cpuset_t set;
+	cpuset_t set = cpuset_of(cpu_index(ci));
 
-	cpuset_zero(&set);
-	cpuset_add(&set, cpu_index(ci));
 	xc_multicast(&set, fn, arg);
 }
 

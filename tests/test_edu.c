@@ -107,10 +107,8 @@ expect_all_handled_once(struct ktest *t, struct edu *const *es, unsigned n)
 static void
 set_affinity(struct ktest *t, int irq, unsigned cpu)
 {
-	cpuset_t set;
+	cpuset_t set = cpuset_of(cpu);
 
-	cpuset_zero(&set);
-	cpuset_add(&set, cpu);
 	KT_ASSERT_EQ(t, irq_set_affinity(irq, &set), 0);
 }
 

@@ -230,11 +230,9 @@ every_unit_completes_once_under_load(struct ktest *t, enum irq_mode mode)
 
 	ld->l_nsrc = ncpu;
 	for (unsigned i = 0; i < ncpu; i++) {
-		cpuset_t set;
+		cpuset_t set = cpuset_of(i);
 
 		ld->l_src[i] = src_new(t, IRQF_MODE(mode));
-		cpuset_zero(&set);
-		cpuset_add(&set, i);
 		KT_ASSERT_EQ(t, irq_set_affinity(ld->l_src[i]->s_irq, &set), 0);
 	}
 	for (unsigned i = 0; i < ncpu; i++)
@@ -434,8 +432,7 @@ an_interrupt_held_off_by_splvm_arrives_once_at_splx(struct ktest *t)
 	ipl_t ipl;
 
 	lwp_bind(curlwp, cpu_lookup(0));
-	cpuset_zero(&set);
-	cpuset_add(&set, 0);
+	set = cpuset_of(0);
 	KT_ASSERT_EQ(t, irq_set_affinity(s->s_irq, &set), 0);
 	ipl = splvm();
 	src_post(s, 1);
@@ -495,8 +492,7 @@ a_clock_interrupt_nested_in_one_held_off_by_splvm_is_acknowledged(
 
 	KT_ASSERT_GE(t, irq, 0);
 	lwp_bind(curlwp, ktest_stage_cpu());
-	cpuset_zero(&set);
-	cpuset_add(&set, cpu_index(ktest_stage_cpu()));
+	set = cpuset_of(cpu_index(ktest_stage_cpu()));
 	KT_ASSERT_EQ(t, request_irq(irq, primary_taking_a_clock_interrupt,
 	    IRQF_MODE(IRQ_MODE_HARD), "nest", &n), 0);
 	KT_ASSERT_EQ(t, irq_set_affinity(irq, &set), 0);
@@ -577,10 +573,8 @@ affinity_moves_the_line_and_its_thread(struct ktest *t)
 	s = src_new(t, IRQF_MODE(IRQ_MODE_THREAD));
 	for (unsigned round = 0; round < 4; round++) {
 		unsigned cpu = (round + 1) % 2;
-		cpuset_t set;
+		cpuset_t set = cpuset_of(cpu);
 
-		cpuset_zero(&set);
-		cpuset_add(&set, cpu);
 		KT_ASSERT_EQ(t, irq_set_affinity(s->s_irq, &set), 0);
 		src_post(s, 1);
 		KT_ASSERT_TRUE(t, wait_for(&s->s_done, round + 1));

@@ -431,10 +431,8 @@ static irqreturn_t nop_handler(int irq, void *dev) { return IRQ_NONE; }
 static void
 set_affinity_to(struct ktest *t, int irq, unsigned cpu)
 {
-	cpuset_t set;
+	cpuset_t set = cpuset_of(cpu);
 
-	cpuset_zero(&set);
-	cpuset_add(&set, cpu);
 	KT_EXPECT_EQ(t, irq_set_affinity(irq, &set), 0);
 }
 
