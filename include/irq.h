@@ -11,8 +11,10 @@
  *	IRQ_MODE_THREAD	a dedicated kernel thread per action, woken through
  *			the scheduler (Linux's threaded handlers)
  *	IRQ_MODE_LAZY	a per-CPU interrupt thread that borrows the
- *			interrupted LWP's context, pinning it (part 2)
- *	IRQ_MODE_SOURCE	one thread per interrupt source (part 2)
+ *			interrupted LWP's context, pinning it, and becomes a
+ *			full thread only if the function blocks (Solaris)
+ *	IRQ_MODE_SOURCE	one thread per interrupt source, running every
+ *			threaded handler of the line (FreeBSD's ithreads)
  *
  * The model is chosen at request time (IRQF_MODE), for every action by the
  * boot option irqmode=, and can be changed at run time (irq_set_mode) while
@@ -26,6 +28,9 @@
  * IRQ_MODE_HARD, where blocking panics naming the handler).  cv_wait,
  * timed sleeps and kmem_alloc(KM_SLEEP) panic naming the handler unless
  * the action was requested with IRQF_SLEEPABLE (IRQ_MODE_THREAD only).
+ * In IRQ_MODE_LAZY the function runs at IPL_VM (so spin mutexes at
+ * IPL_VM are free to take) and a blocked function keeps its line masked
+ * until it ends.
  *
  * Priorities: each action has one, an LWP priority (lwp.h).  Handlers
  * sharing a line are called highest priority first (request order among
@@ -59,8 +64,8 @@ enum irq_mode {
 	IRQ_MODE_DEFAULT = 0,	/* the boot default (irqmode=, else THREAD) */
 	IRQ_MODE_HARD,
 	IRQ_MODE_THREAD,
-	IRQ_MODE_LAZY,		/* not yet: part 2 of the architecture */
-	IRQ_MODE_SOURCE,	/* not yet: part 2 of the architecture */
+	IRQ_MODE_LAZY,
+	IRQ_MODE_SOURCE,
 	IRQ_NMODES
 };
 

@@ -67,6 +67,16 @@ const char *lwp_name(const struct lwp *l);
 /* lwp_cpu: the CPU the LWP last ran on or is queued for. */
 struct cpu_info *lwp_cpu(const struct lwp *l);
 /*
+ * lwp_pinned: the LWP that the lazy interrupt thread l runs on top of,
+ * pinned beneath it (IRQ_MODE_LAZY, soft interrupts), or NULL when l runs
+ * as an ordinary thread.  lwp_pinned_by: the interrupt thread pinning l,
+ * or NULL.  Both are snapshots, exact only for curlwp.
+ */
+struct lwp *lwp_pinned(const struct lwp *l);
+struct lwp *lwp_pinned_by(const struct lwp *l);
+/* lwp_is_sleeping: l is asleep (a sleep queue or a turnstile) on wchan. */
+bool lwp_is_sleeping(const struct lwp *l, const void *wchan);
+/*
  * lwp_bind: bind l to ci (NULL unbinds).  Binding the calling LWP moves it
  * to ci before returning.  Context: thread.
  */

@@ -67,11 +67,14 @@ static struct irq_desc *volatile irq_descs[NR_IRQS];
 static kmutex_t irq_request_lock;
 static unsigned irq_seq;		/* irq_request_lock */
 
-static const char *const mode_words[] = { "hard", "thread", NULL };
+/* The words, in enum irq_mode order from IRQ_MODE_HARD. */
+static const char *const mode_words[] = {
+	"hard", "thread", "lazy", "source", NULL,
+};
 static unsigned boot_mode_word = 1;
 OPTION_CHOICE("irqmode", boot_mode_word, mode_words,
-    "dispatch model of thread functions requested without one: hard or "
-    "thread");
+    "dispatch model of thread functions requested without one: hard, "
+    "thread, lazy or source");
 
 static const char *const mode_names[IRQ_NMODES] = {
 	[IRQ_MODE_DEFAULT] = "default", [IRQ_MODE_HARD] = "hard",
@@ -88,7 +91,7 @@ irq_mode_name(enum irq_mode mode)
 enum irq_mode
 irq_boot_mode(void)
 {
-	return boot_mode_word == 0 ? IRQ_MODE_HARD : IRQ_MODE_THREAD;
+	return (enum irq_mode)(IRQ_MODE_HARD + boot_mode_word);
 }
 
 void
@@ -237,8 +240,8 @@ find_action(struct irq_desc *desc, void *dev)
 	return NULL;
 }
 
-static bool
-runs_before(const struct irq_action *a, const struct irq_action *b)
+bool
+irq_action_runs_before(const struct irq_action *a, const struct irq_action *b)
 {
 	return a->ia_prio > b->ia_prio ||
 	    (a->ia_prio == b->ia_prio && a->ia_seq < b->ia_seq);
@@ -250,7 +253,7 @@ link_action(struct irq_desc *desc, struct irq_action *ia)
 {
 	struct irq_action **pp = &desc->id_actions;
 
-	while (*pp != NULL && runs_before(*pp, ia))
+	while (*pp != NULL && irq_action_runs_before(*pp, ia))
 		pp = &(*pp)->ia_next;
 	ia->ia_next = *pp;
 	*pp = ia;
@@ -332,9 +335,7 @@ refuse(int irq, const char *name, int error, const char *why)
 static const char *
 mode_refusal(enum irq_mode mode, unsigned long flags)
 {
-	if (mode == IRQ_MODE_LAZY || mode == IRQ_MODE_SOURCE)
-		return "that dispatch model is not implemented yet";
-	if (mode != IRQ_MODE_HARD && mode != IRQ_MODE_THREAD)
+	if (mode <= IRQ_MODE_DEFAULT || mode >= IRQ_NMODES)
 		return "unknown dispatch model";
 	if (mode != IRQ_MODE_HARD && (flags & (IRQF_NO_THREAD | IRQF_PERCPU)))
 		return "IRQF_NO_THREAD and IRQF_PERCPU actions stay in hard "
@@ -430,6 +431,7 @@ action_alloc(struct irq_desc *desc, irq_handler_t handler,
 	ia->ia_bit = free_oneshot_bit(desc);
 	ia->ia_prio = prio;
 	ia->ia_mode = mode;
+	irq_work_init(ia);
 	return ia;
 }
 
@@ -445,6 +447,36 @@ line_startup(struct irq_desc *desc, unsigned long flags)
 		desc->id_chip->ic_set_affinity(desc, desc->id_cpu);
 	/* A stray interrupt while it had no actions left DISABLED set. */
 	irq_mask_clear(desc, IRQ_MASK_SHUTDOWN | IRQ_MASK_DISABLED);
+}
+
+/* The priority of the line's source thread: its best action's. */
+static int
+source_prio(const struct irq_desc *desc, const struct irq_action *extra)
+{
+	int prio = extra != NULL ? extra->ia_prio : PRI_KERNEL_MIN;
+
+	for (struct irq_action *ia = desc->id_actions; ia; ia = ia->ia_next)
+		if (ia->ia_thread_fn != NULL && ia->ia_prio > prio)
+			prio = ia->ia_prio;
+	return prio;
+}
+
+/* The actions of the line changed: the source thread follows.  Request lock. */
+static void
+source_prio_update(struct irq_desc *desc)
+{
+	if (desc->id_srcthread != NULL)
+		lwp_set_priority(desc->id_srcthread, source_prio(desc, NULL));
+}
+
+/* Threads an action of this model needs.  Request lock held. */
+static int
+start_model_threads(struct irq_desc *desc, struct irq_action *ia,
+    enum irq_mode mode)
+{
+	if (mode != IRQ_MODE_SOURCE)
+		return 0;
+	return irq_source_thread_start(desc, source_prio(desc, ia));
 }
 
 int
@@ -476,7 +508,10 @@ request_threaded_irq(int irq, irq_handler_t handler, irq_handler_t thread_fn,
 		return refuse(irq, name, error, why);
 	}
 	ia = action_alloc(desc, handler, thread_fn, flags, name, dev, prio, mode);
-	if (thread_fn != NULL && (error = irq_thread_create(ia)) != 0) {
+	if (thread_fn != NULL && ((error = irq_thread_create(ia)) != 0 ||
+	    (error = start_model_threads(desc, ia, mode)) != 0)) {
+		if (ia->ia_thread != NULL)
+			irq_thread_stop(ia);
 		mutex_exit(&irq_request_lock);
 		kmem_free(ia, sizeof(*ia));
 		return refuse(irq, name, error, "cannot create its thread");
@@ -492,6 +527,7 @@ request_threaded_irq(int irq, irq_handler_t handler, irq_handler_t thread_fn,
 		line_startup(desc, flags);
 	mutex_exit(&desc->id_lock);
 	snap_free(desc, old, n);
+	source_prio_update(desc);
 	mutex_exit(&irq_request_lock);
 	return 0;
 }
@@ -528,8 +564,13 @@ free_irq(int irq, void *dev)
 	}
 	mutex_exit(&desc->id_lock);
 	snap_free(desc, old, n);	/* no flow sees ia any more */
+	irq_wait_threads(desc, ia);	/* nor any runner */
 	if (ia->ia_thread != NULL)
 		irq_thread_stop(ia);
+	if (n == 1)
+		irq_source_thread_stop(desc);
+	else
+		source_prio_update(desc);
 	mutex_exit(&irq_request_lock);
 	kmem_free(ia, sizeof(*ia));
 }
@@ -572,23 +613,12 @@ void
 synchronize_irq(int irq)
 {
 	struct irq_desc *desc = irq_to_desc(irq);
-	const void *wchan;
 
 	KASSERTMSG(desc != NULL, "synchronize_irq: no IRQ %d", irq);
 	KASSERTMSG(!cpu_intr_p(), "synchronize_irq(%d) from interrupt context",
 	    irq);
 	wait_flow(desc);
-	wchan = desc;
-	for (;;) {
-		struct sleepq_chain *sc = sleepq_lock(wchan);
-
-		if (__atomic_load_n(&desc->id_threads_active,
-		    __ATOMIC_ACQUIRE) == 0) {
-			sleepq_unlock(sc);
-			return;
-		}
-		sleepq_block(sc, wchan, "irqsync", 0);
-	}
+	irq_wait_threads(desc, NULL);
 }
 
 /* Run-time attributes. */
@@ -616,10 +646,13 @@ irq_set_affinity(int irq, const cpuset_t *set)
 		desc->id_cpu = ci;
 	}
 	mutex_exit(&desc->id_lock);
-	if (error == 0)
+	if (error == 0) {
 		for (struct irq_action *ia = desc->id_actions; ia; ia = ia->ia_next)
 			if (ia->ia_thread != NULL)
 				irq_thread_rebind(ia, ci);
+		if (desc->id_srcthread != NULL)
+			sched_rebind(desc->id_srcthread, ci);
+	}
 	mutex_exit(&irq_request_lock);
 	return error;
 }
@@ -654,6 +687,7 @@ irq_set_priority(int irq, void *dev, int prio)
 	snap_free(desc, old, n);
 	if (ia->ia_thread != NULL)
 		lwp_set_priority(ia->ia_thread, prio);
+	source_prio_update(desc);
 	mutex_exit(&irq_request_lock);
 	return 0;
 }
@@ -678,6 +712,8 @@ irq_set_mode(int irq, void *dev, enum irq_mode mode)
 	why = mode_refusal(mode, ia->ia_flags);
 	if (why == NULL && ia->ia_thread_fn == NULL && mode != IRQ_MODE_HARD)
 		why = "the action has no thread function";
+	if (why == NULL && start_model_threads(desc, ia, mode) != 0)
+		why = "cannot create the line's source thread";
 	if (why != NULL) {
 		mutex_exit(&irq_request_lock);
 		kwarn("irq_set_mode: irq %d %s: %s refused: %s", irq,
@@ -721,6 +757,12 @@ irq_note_interrupt(struct irq_desc *desc, irqreturn_t ret)
 
 /* The rules of interrupt context. */
 
+static const char *const mode_upper[IRQ_NMODES] = {
+	[IRQ_MODE_DEFAULT] = "DEFAULT", [IRQ_MODE_HARD] = "HARD",
+	[IRQ_MODE_THREAD] = "THREAD", [IRQ_MODE_LAZY] = "LAZY",
+	[IRQ_MODE_SOURCE] = "SOURCE",
+};
+
 static void __noreturn
 rule_broken(struct irq_action *ia, bool hard, const char *what,
     const char *obj, const char *why)
@@ -735,7 +777,8 @@ rule_broken(struct irq_action *ia, bool hard, const char *what,
 	panic("irq %d handler \"%s\" (%s, IRQ_MODE_%s, %s): %s%s%s: %s",
 	    ia->ia_desc->id_irq, ia->ia_name, fn,
 	    hard ? (ia->ia_mode == IRQ_MODE_HARD ? "HARD" : "HARD primary") :
-	    "THREAD", hard ? "hard interrupt context" : "interrupt thread",
+	    mode_upper[ia->ia_mode],
+	    hard ? "hard interrupt context" : "interrupt thread",
 	    what, obj ? " " : "", obj ? obj : "", why);
 }
 
@@ -831,11 +874,13 @@ line_state(const struct irq_desc *desc)
 static const char *
 action_state(const struct irq_action *ia)
 {
-	unsigned st = ia->ia_state;
+	unsigned st = ia->ia_work.iw_state;
 
-	if (st & IA_ACTIVE)
+	if (ia->ia_blocked)
+		return "blocked";
+	if (st & IW_ACTIVE)
 		return "running";
-	if (st & IA_NEED)
+	if (st & IW_NEED)
 		return "due";
 	return "idle";
 }

@@ -129,7 +129,7 @@ static void
 run_or_wake(struct irq_action *ia)
 {
 	if (ia->ia_mode == IRQ_MODE_HARD &&
-	    __atomic_load_n(&ia->ia_state, __ATOMIC_ACQUIRE) == 0) {
+	    __atomic_load_n(&ia->ia_work.iw_state, __ATOMIC_ACQUIRE) == 0) {
 		irq_run_thread_fn(ia);
 		return;
 	}
@@ -202,7 +202,8 @@ flow_begin(struct irq_desc *desc)
 		irq_mask_set(desc, IRQ_MASK_DISABLED);
 		return false;
 	}
-	if (desc->id_mask & (IRQ_MASK_ONESHOT | IRQ_MASK_UNHANDLED)) {
+	if (desc->id_mask & (IRQ_MASK_ONESHOT | IRQ_MASK_UNHANDLED |
+	    IRQ_MASK_BLOCKED)) {
 		desc->id_pending_edge = true;
 		return false;
 	}

@@ -24,6 +24,7 @@
 #include <spl.h>
 #include <types.h>
 
+#include <kern/intr_lazy.h>
 #include <kern/irq_rules.h>
 
 struct irq_desc;
@@ -43,17 +44,13 @@ uint64_t irq_hist_percentile(const struct irq_hist *h, unsigned pct);
 uint64_t irq_hist_count(const struct irq_hist *h);
 
 /*
- * An action: one driver's handlers on a line.  Its thread state ia_state
- * (atomic) has IA_NEED when the thread function is due (set by the flow
- * handler, cleared by the thread as it starts) and IA_ACTIVE while the
- * thread runs it.  The thread function of an action never runs twice at
- * once: in IRQ_MODE_HARD the flow runs it inline only when ia_state is 0,
- * and otherwise hands it to the thread, which drains what was queued
- * before a switch of model (irq_thread.c).
+ * An action: one driver's handlers on a line.  Its thread function's
+ * state is ia_work (kern/intr_lazy.h's work protocol: IW_NEED when due,
+ * IW_ACTIVE while a runner has it, IW_QUEUED on a queue), shared by
+ * every model's runner, so the function never runs twice at once: in
+ * IRQ_MODE_HARD the flow runs it inline only when the work is idle, and
+ * otherwise hands it to the action's thread (irq_thread.c).
  */
-#define IA_NEED		0x1
-#define IA_ACTIVE	0x2
-
 struct irq_action {
 	struct irq_action *ia_next;	/* id_actions, in priority order */
 	struct irq_desc *ia_desc;
@@ -68,7 +65,8 @@ struct irq_action {
 	volatile enum irq_mode ia_mode;
 
 	struct lwp *ia_thread;		/* its thread (thread function only) */
-	volatile unsigned ia_state;	/* IA_NEED | IA_ACTIVE */
+	struct intr_work ia_work;	/* its thread function's state */
+	bool ia_blocked;		/* LAZY: blocked, line masked (id_lock) */
 	volatile bool ia_exit;		/* free_irq tells the thread to end */
 	volatile uint64_t ia_wake_ns;	/* when the thread was last woken */
 
@@ -111,6 +109,7 @@ enum irq_polarity { IRQ_POLARITY_HIGH, IRQ_POLARITY_LOW };
 #define IRQ_MASK_DEFERRED	0x08	/* soft SPL: pending until splx */
 #define IRQ_MASK_UNHANDLED	0x10	/* nobody cared: disabled for good */
 #define IRQ_MASK_SHUTDOWN	0x20	/* no actions */
+#define IRQ_MASK_BLOCKED	0x40	/* a LAZY thread function blocked */
 
 struct irq_desc {
 	kmutex_t id_lock;		/* spin, IPL_HIGH: the fields below */
@@ -149,7 +148,14 @@ struct irq_desc {
 	volatile uint64_t id_raise_ns;	/* irq_note_raise, 0 = none */
 	struct irq_hist id_raise_hist;	/* raise to primary handler */
 	volatile uint64_t id_flow_gen;	/* flow handler runs completed */
-	volatile unsigned id_threads_active; /* woken thread functions not done */
+	volatile unsigned id_threads_active; /* due thread functions not done */
+	volatile unsigned id_waiters;	/* in synchronize_irq / free_irq */
+	unsigned id_nblocked;		/* LAZY functions blocked (id_lock) */
+
+	/* IRQ_MODE_SOURCE: the line's thread and its queue (id_lock). */
+	struct lwp *id_srcthread;
+	struct intr_work *id_srcq;
+	volatile bool id_src_exit;
 };
 
 /*
@@ -190,16 +196,26 @@ void irq_mask_clear(struct irq_desc *desc, unsigned reason);
 const char *irq_flow_name(enum irq_flow flow);
 
 /*
- * The dedicated threads of IRQ_MODE_THREAD (irq_thread.c).
- * irq_thread_create: start action's thread (bound to the line's CPU).
- * irq_thread_wake: make its thread function due (from the flow handler).
- * irq_thread_stop: wait for it to finish what is due, end it and reap it.
+ * Running thread functions (irq_thread.c).
+ * irq_work_init: set up an action's work state (before it is linked).
+ * irq_thread_create: start the action's own thread (bound to the line's CPU).
+ * irq_thread_wake: make its thread function due and hand it to the runner
+ *   of its model (from the flow handler).
+ * irq_thread_stop: end the action's thread and reap it (work idle).
  * irq_thread_rebind: move it to ci now.
+ * irq_source_thread_start: the line's IRQ_MODE_SOURCE thread, at prio,
+ *   if it has none.  irq_source_thread_stop: end it (nothing queued).
+ * irq_wait_threads: wait until no thread function of the line is due or
+ *   running and, if ia is not NULL, ia's work is idle.  Context: thread.
  */
+void irq_work_init(struct irq_action *ia);
 int irq_thread_create(struct irq_action *ia);
 void irq_thread_wake(struct irq_action *ia);
 void irq_thread_stop(struct irq_action *ia);
 void irq_thread_rebind(struct irq_action *ia, struct cpu_info *ci);
+int irq_source_thread_start(struct irq_desc *desc, int prio);
+void irq_source_thread_stop(struct irq_desc *desc);
+void irq_wait_threads(struct irq_desc *desc, struct irq_action *ia);
 
 /*
  * irq_run_thread_fn: call ia's thread function, accounted, with the
@@ -207,17 +223,14 @@ void irq_thread_rebind(struct irq_action *ia, struct cpu_info *ci);
  */
 void irq_run_thread_fn(struct irq_action *ia);
 
-/*
- * irq_thread_done: ia's woken ONESHOT thread function finished: clear its
- * bit and unmask the line when it was the last.  Also wakes
- * synchronize_irq waiters.  Context: thread.
- */
-void irq_thread_done(struct irq_action *ia);
+/* irq_action_runs_before: a's handlers run before b's (priority, then age). */
+bool irq_action_runs_before(const struct irq_action *a,
+    const struct irq_action *b);
 
 /* irq_note_interrupt: the unhandled-interrupt rule, after each flow. */
 void irq_note_interrupt(struct irq_desc *desc, irqreturn_t ret);
 
-/* irq_boot_mode: the irqmode= boot option (IRQ_MODE_HARD or _THREAD). */
+/* irq_boot_mode: the model the irqmode= boot option names. */
 enum irq_mode irq_boot_mode(void);
 
 /*

@@ -335,6 +335,14 @@ int lwp_priority(const struct lwp *l) { return l->l_pri; }
 int lwp_base_priority(const struct lwp *l) { return l->l_base_pri; }
 const char *lwp_name(const struct lwp *l) { return l->l_name; }
 struct cpu_info *lwp_cpu(const struct lwp *l) { return l->l_cpu; }
+struct lwp *lwp_pinned(const struct lwp *l) { return l->l_pinned; }
+struct lwp *lwp_pinned_by(const struct lwp *l) { return l->l_pinned_by; }
+
+bool
+lwp_is_sleeping(const struct lwp *l, const void *wchan)
+{
+	return l->l_stat == LSSLEEP && l->l_wchan == wchan;
+}
 unsigned lwp_count(void) { return lwp_total; }
 
 void

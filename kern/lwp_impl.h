@@ -39,6 +39,9 @@
 #include <timer.h>
 #include <types.h>
 
+#include <kern/intr_lazy.h>
+#include <kern/simplelock.h>
+
 #include <machine/pcb.h>
 
 enum lwp_stat { LSIDL = 1, LSRUN, LSONPROC, LSSLEEP, LSZOMB };
@@ -54,6 +57,7 @@ enum lwp_stat { LSIDL = 1, LSRUN, LSONPROC, LSSLEEP, LSZOMB };
 struct turnstile;
 struct sleepq_chain;
 struct irq_action;
+struct softint;
 
 struct lwp {
 	struct md_lwp l_md;		/* must be first: cpu_switchto */
@@ -82,11 +86,15 @@ struct lwp {
 	struct turnstile *l_blocked;	/* turnstile we are blocked on */
 	struct list_head l_pi_held;	/* turnstiles of locks we own */
 
-	/* Interrupt threads (next issue): see the comment above. */
+	/* Interrupt threads: see the comment above and kern/intr_lazy.c. */
 	struct lwp *l_pinned;		/* intr thread: the LWP beneath it */
 	struct lwp *l_pinned_by;	/* pinned LWP: the intr thread above it */
 	struct irq_action *l_irqaction;	/* intr thread: action whose thread
 					   function it runs now, or NULL */
+	struct softint *l_softint;	/* soft interrupt it runs now, or NULL */
+	struct intr_level *l_ilevel;	/* lazy intr thread: its level */
+	struct intr_work *l_iwork;	/* lazy intr thread: work it runs */
+	struct lwp *l_pool_next;	/* lazy intr thread: parked list */
 
 	/* Lifetime. */
 	vaddr_t l_stack;		/* base of its stack (above the guard) */
@@ -102,8 +110,6 @@ struct runqueue {
 	struct list_head rq_queue[NPRI];
 	unsigned rq_count;
 };
-
-#include <kern/simplelock.h>
 
 struct timer_queue {
 	struct simplelock tq_lock;	/* interrupts off */
@@ -123,6 +129,8 @@ struct cpu_data {
 	ipl_t cpu_mtx_oldspl;		/* IPL before the first one */
 	int cpu_intr_depth;		/* hard interrupt nesting */
 	struct irq_action *cpu_intr_action; /* handler running in hard context */
+	volatile uint32_t cpu_lazy_pending; /* bit per IPL: work queued */
+	struct intr_level cpu_ilevel[INTR_LAZY_NLEVELS]; /* intr_lazy.c */
 	struct timer_queue cpu_timers;
 	struct timer_event cpu_slice_timer;
 	uint64_t cpu_nswitch;
@@ -138,10 +146,9 @@ void sched_switch(void);		/* at IPL_SCHED, interrupts off */
 void sched_switch_finish(struct lwp *prev);
 void sched_idle(void) __noreturn;
 void sched_change_pri(struct lwp *l, int pri);	/* locks l's CPU */
-void kpreempt(void);
+bool kpreempt(void);
 /* sched_rebind: bind l to ci and move it there now. */
 void sched_rebind(struct lwp *l, struct cpu_info *ci);
-void sched_intr_exit(void);
 
 /* lwp.c */
 void lwp_init(void);

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <kern/intr_lazy.h>
 #include <kern/irq_impl.h>
 #include <kern/lwp_impl.h>
 #include <kern/main.h>
@@ -115,6 +116,7 @@ kern_main(void)
 	xc_init();
 	pci_init();
 	cpu_start_secondaries();
+	intr_lazy_init();
 	lwp_start_reaper();
 	error = lwp_create(main_thread, NULL, PRI_KERNEL, NULL, 0, "main", NULL);
 	if (error != 0)

@@ -38,10 +38,14 @@
  * halted idle CPU to pull it.  Bound LWPs (l_bound) only ever run on their
  * CPU; lwp_bind on oneself migrates through sched_switch_finish.
  *
- * Interrupt threads (next issue).  An LWP pinned beneath an interrupt
- * thread (l_pinned_by) is LSONPROC but not the CPU's ci_curlwp and never on
- * a run queue, so no CPU can steal it.  When an interrupt thread blocks,
- * the switch goes back to its pinned LWP instead of the queue's best.
+ * Interrupt threads (kern/intr_lazy.c).  An LWP pinned beneath a lazy
+ * interrupt thread (l_pinned_by) is LSONPROC but not the CPU's ci_curlwp
+ * and never on a run queue, so no CPU can steal it.  When a pinned
+ * interrupt thread blocks (or yields), sched_switch goes back to the LWP
+ * it pinned instead of the queue's best, unpinning it: its context is
+ * live on this CPU already (l_oncpu stays set throughout).  For preemption
+ * the priority of a CPU is that of the LWP at the bottom of its pins: the
+ * one that runs once the interrupt threads above it are done.
  *
  * Locking.  cpu_schedlock (a simplelock, interrupts off) covers the run
  * queue, cpu_want_resched and, for LWPs queued or running there, l_stat,
@@ -148,7 +152,11 @@ curpri(struct cpu_info *ci)
 {
 	struct lwp *l = ci->ci_curlwp;
 
-	return l != NULL ? l->l_pri : PRI_IDLE;
+	if (l == NULL)
+		return PRI_IDLE;
+	while (l->l_pinned != NULL)
+		l = l->l_pinned;
+	return l->l_pri;
 }
 
 /*
@@ -369,6 +377,24 @@ requeue_current(struct cpu_info *ci, struct lwp *l)
 	rq_insert(&cpudata(ci)->cpu_rq, l, false);
 }
 
+/*
+ * The pinned interrupt thread l leaves the CPU: the LWP it pinned runs
+ * on, unpinned, and a better LWP queued meanwhile preempts it at its next
+ * preemption point.  Schedlock held.
+ */
+static struct lwp *
+unpin(struct cpu_info *ci, struct lwp *l)
+{
+	struct lwp *p = l->l_pinned;
+
+	KASSERTMSG(p->l_pinned_by == l && p->l_stat == LSONPROC,
+	    "unpin: %s is not pinned by %s", p->l_name, l->l_name);
+	l->l_pinned = NULL;
+	p->l_pinned_by = NULL;
+	cpudata(ci)->cpu_want_resched = rq_highest(&cpudata(ci)->cpu_rq) > p->l_pri;
+	return p;
+}
+
 void
 sched_switch(void)
 {
@@ -386,16 +412,20 @@ sched_switch(void)
 
 	simple_lock(&cd->cpu_schedlock);
 	requeue_current(ci, l);
-	next = pick_next(ci);
-	cd->cpu_want_resched = false;
-	if (next == l) {
-		l->l_stat = LSONPROC;
-		arm_slice(ci, l);	/* a new slice, even if the old one ran out */
-		simple_unlock(&cd->cpu_schedlock);
-		return;
+	if (l->l_pinned != NULL) {
+		next = unpin(ci, l);
+	} else {
+		next = pick_next(ci);
+		cd->cpu_want_resched = false;
+		if (next == l) {
+			l->l_stat = LSONPROC;
+			arm_slice(ci, l);	/* a new slice, even if the old one ran out */
+			simple_unlock(&cd->cpu_schedlock);
+			return;
+		}
+		while (__atomic_load_n(&next->l_oncpu, __ATOMIC_ACQUIRE))
+			cpu_spin_pause();
 	}
-	while (__atomic_load_n(&next->l_oncpu, __ATOMIC_ACQUIRE))
-		cpu_spin_pause();
 	next->l_oncpu = 1;
 	next->l_stat = LSONPROC;
 	next->l_cpu = ci;
@@ -446,10 +476,11 @@ sched_switch_finish(struct lwp *prev)
 }
 
 /*
- * kpreempt: switch away from the current LWP if the CPU should and may.
- * Context: interrupts off; called at IPL_NONE from preemption points.
+ * kpreempt: switch away from the current LWP if the CPU should and may;
+ * true if it did.  Context: interrupts off; called at IPL_NONE from
+ * preemption points.
  */
-void
+bool
 kpreempt(void)
 {
 	struct cpu_info *ci = curcpu();
@@ -459,18 +490,12 @@ kpreempt(void)
 	KASSERT(!intr_enabled());
 	if (!cd->cpu_want_resched || ci->ci_curlwp->l_nopreempt != 0 ||
 	    s != IPL_NONE || cd->cpu_intr_depth != 0 || cd->cpu_mtx_count != 0)
-		return;
+		return false;
 	spl_set(IPL_SCHED);
 	sched_switch();
 	/* We may resume on another CPU: this sets that one's level. */
 	spl_set(s);
-}
-
-/* sched_intr_exit: the preemption point on return from an interrupt. */
-void
-sched_intr_exit(void)
-{
-	kpreempt();
+	return true;
 }
 
 void

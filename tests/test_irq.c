@@ -1,6 +1,6 @@
 /*
- * test_irq.c: the generic IRQ layer and the hard and thread dispatch
- * models, on self-IPI sources (include/ipisrc.h).
+ * test_irq.c: the generic IRQ layer and the four dispatch models (hard,
+ * thread, lazy, source), on self-IPI sources (include/ipisrc.h).
  *
  * Most cases count work, not interrupts: a source's raiser adds units to
  * s_posted before raising; the primary handler takes them all (a raise
@@ -17,7 +17,9 @@
 #include <ktest.h>
 #include <lwp.h>
 #include <mutex.h>
+#include <printf.h>
 #include <spl.h>
+#include <string.h>
 #include <time.h>
 #include <timer.h>
 
@@ -31,6 +33,7 @@ struct src {
 	volatile unsigned s_inside;	/* thread functions running now */
 	volatile unsigned s_max_inside;
 	volatile unsigned s_hard_runs, s_thread_runs;
+	volatile unsigned s_pinned_runs;	/* of which borrowing a context */
 	volatile int s_prim_cpu, s_thread_cpu;
 	struct lwp *volatile s_thread_lwp;
 	kmutex_t *s_block_on;		/* thread function takes it if set */
@@ -69,6 +72,8 @@ src_thread(int irq, void *arg)
 	} else {
 		s->s_thread_runs++;
 		s->s_thread_lwp = curlwp;
+		if (lwp_pinned(curlwp) != NULL)
+			s->s_pinned_runs++;
 	}
 	s->s_thread_cpu = (int)cpu_number();
 	__atomic_fetch_add(&s->s_done,
@@ -204,6 +209,45 @@ thread_model_runs_the_thread_function_in_its_own_thread(struct ktest *t)
 	src_free(s);
 }
 
+static bool
+name_starts(const struct lwp *l, const char *prefix)
+{
+	return l != NULL && strncmp(lwp_name(l), prefix, strlen(prefix)) == 0;
+}
+
+static void
+lazy_model_runs_the_thread_function_pinned_over_the_interrupted_lwp(
+    struct ktest *t)
+{
+	struct src *s = src_new(t, IRQF_MODE(IRQ_MODE_LAZY));
+	struct irq_stats st;
+
+	post_one_by_one(t, s, 100);
+	KT_EXPECT_EQ(t, s->s_hard_runs, 0U);
+	KT_EXPECT_EQ(t, s->s_thread_runs, 100U);
+	KT_EXPECT_EQ(t, s->s_pinned_runs, 100U);
+	KT_EXPECT_TRUE(t, name_starts(s->s_thread_lwp, "intr"));
+	KT_ASSERT_EQ(t, irq_get_stats(s->s_irq, s, &st), 0);
+	KT_EXPECT_EQ(t, st.is_mode, IRQ_MODE_LAZY);
+	KT_EXPECT_EQ(t, st.is_thread_runs, 100U);
+	src_free(s);
+}
+
+static void
+source_model_runs_the_thread_function_in_the_line_thread(struct ktest *t)
+{
+	struct src *s = src_new(t, IRQF_MODE(IRQ_MODE_SOURCE));
+	char want[24];
+
+	post_one_by_one(t, s, 100);
+	snprintf(want, sizeof(want), "irq/%d-src", s->s_irq);
+	KT_EXPECT_EQ(t, s->s_hard_runs, 0U);
+	KT_EXPECT_EQ(t, s->s_thread_runs, 100U);
+	KT_EXPECT_EQ(t, s->s_pinned_runs, 0U);
+	KT_EXPECT_TRUE(t, name_starts(s->s_thread_lwp, want));
+	src_free(s);
+}
+
 /* Load: one source per CPU, raisers on every CPU posting to all of them. */
 #define LOAD_POSTS	300
 
@@ -264,6 +308,18 @@ thread_model_completes_every_unit_once_under_load(struct ktest *t)
 	every_unit_completes_once_under_load(t, IRQ_MODE_THREAD);
 }
 
+static void
+lazy_model_completes_every_unit_once_under_load(struct ktest *t)
+{
+	every_unit_completes_once_under_load(t, IRQ_MODE_LAZY);
+}
+
+static void
+source_model_completes_every_unit_once_under_load(struct ktest *t)
+{
+	every_unit_completes_once_under_load(t, IRQ_MODE_SOURCE);
+}
+
 /* Switch models back and forth while a raiser posts. */
 struct poster {
 	struct src *p_src;
@@ -292,9 +348,14 @@ switching_models_while_interrupts_arrive_loses_and_duplicates_none(
 	struct lwp *l = ktest_spawn(t, post_until_stopped, &p, PRI_KERNEL,
 	    NULL, "poster");
 
-	for (unsigned i = 0; i < 40; i++) {
-		KT_EXPECT_EQ(t, irq_set_mode(s->s_irq, s, i % 2 ?
-		    IRQ_MODE_HARD : IRQ_MODE_THREAD), 0);
+	static const enum irq_mode cycle[] = {
+		IRQ_MODE_THREAD, IRQ_MODE_LAZY, IRQ_MODE_HARD, IRQ_MODE_SOURCE,
+		IRQ_MODE_LAZY, IRQ_MODE_THREAD, IRQ_MODE_SOURCE, IRQ_MODE_HARD,
+	};
+
+	for (unsigned i = 0; i < 48; i++) {
+		KT_EXPECT_EQ(t, irq_set_mode(s->s_irq, s,
+		    cycle[i % nitems(cycle)]), 0);
 		ksleep(1000 * 1000);
 	}
 	ktest_set_flag(&p.p_stop);
@@ -304,6 +365,7 @@ switching_models_while_interrupts_arrive_loses_and_duplicates_none(
 	KT_EXPECT_EQ(t, s->s_max_inside, 1U);
 	KT_EXPECT_GT(t, s->s_hard_runs, 0U);
 	KT_EXPECT_GT(t, s->s_thread_runs, 0U);
+	KT_EXPECT_GT(t, s->s_pinned_runs, 0U);
 	src_free(s);
 }
 
@@ -365,15 +427,15 @@ sync_waiter(void *arg)
 }
 
 static void
-waits_for_a_thread_function_blocked_on_a_mutex(struct ktest *t,
-    enum sync_op op)
+waits_for_a_function_blocked_on_a_mutex(struct ktest *t, enum sync_op op,
+    enum irq_mode mode)
 {
 	struct sync_case sc = { .sc_op = op };
 	struct lwp *w;
 	kmutex_t m;
 
 	mutex_init(&m, MUTEX_DEFAULT, IPL_NONE);
-	sc.sc_src = src_new(t, IRQF_MODE(IRQ_MODE_THREAD));
+	sc.sc_src = src_new(t, IRQF_MODE(mode));
 	sc.sc_src->s_block_on = &m;
 	mutex_enter(&m);
 	src_post(sc.sc_src, 1);
@@ -402,24 +464,37 @@ waits_for_a_thread_function_blocked_on_a_mutex(struct ktest *t,
 	mutex_destroy(&m);
 }
 
+/* The threaded models, for the cases that hold for every one of them. */
+static const enum irq_mode threaded_models[] = {
+	IRQ_MODE_THREAD, IRQ_MODE_LAZY, IRQ_MODE_SOURCE,
+};
+
+static void
+waits_in_every_threaded_model(struct ktest *t, enum sync_op op)
+{
+	for (unsigned i = 0; i < nitems(threaded_models); i++)
+		waits_for_a_function_blocked_on_a_mutex(t, op,
+		    threaded_models[i]);
+}
+
 static void
 synchronize_irq_waits_for_a_thread_function_blocked_on_a_mutex(
     struct ktest *t)
 {
-	waits_for_a_thread_function_blocked_on_a_mutex(t, SYNC_SYNCHRONIZE);
+	waits_in_every_threaded_model(t, SYNC_SYNCHRONIZE);
 }
 
 static void
 disable_irq_waits_for_a_thread_function_and_enable_delivers_the_held_one(
     struct ktest *t)
 {
-	waits_for_a_thread_function_blocked_on_a_mutex(t, SYNC_DISABLE);
+	waits_in_every_threaded_model(t, SYNC_DISABLE);
 }
 
 static void
 free_irq_waits_for_a_thread_function_blocked_on_a_mutex(struct ktest *t)
 {
-	waits_for_a_thread_function_blocked_on_a_mutex(t, SYNC_FREE);
+	waits_in_every_threaded_model(t, SYNC_FREE);
 }
 
 /* An interrupt held off by splraise is delivered once, at splx. */
@@ -698,8 +773,12 @@ KTEST_SUITE(irq,
     KTEST_CASE(misuse_is_refused_with_an_error),
     KTEST_CASE(hard_model_runs_the_thread_function_in_hard_context),
     KTEST_CASE(thread_model_runs_the_thread_function_in_its_own_thread),
+    KTEST_CASE(lazy_model_runs_the_thread_function_pinned_over_the_interrupted_lwp),
+    KTEST_CASE(source_model_runs_the_thread_function_in_the_line_thread),
     KTEST_CASE(hard_model_completes_every_unit_once_under_load),
     KTEST_CASE(thread_model_completes_every_unit_once_under_load),
+    KTEST_CASE(lazy_model_completes_every_unit_once_under_load),
+    KTEST_CASE(source_model_completes_every_unit_once_under_load),
     KTEST_CASE(switching_models_while_interrupts_arrive_loses_and_duplicates_none),
     KTEST_CASE(oneshot_keeps_the_source_masked_until_the_thread_function_ends),
     KTEST_CASE(synchronize_irq_waits_for_a_thread_function_blocked_on_a_mutex),

@@ -46,6 +46,7 @@
 #include <options.h>
 #include <spl.h>
 
+#include <kern/intr_lazy.h>
 #include <kern/lwp_impl.h>
 #include <kern/main.h>
 #include <kern/md.h>
@@ -168,22 +169,40 @@ splraise(ipl_t ipl)
 }
 
 /*
+ * May this CPU run lazy interrupt threads now (kern/intr_lazy.c)?  Not in
+ * hard interrupt context nor over a spin lock, and only for levels above s.
+ */
+static bool
+lazy_work_runnable(struct cpu_data *cd, ipl_t s)
+{
+	return cd->cpu_lazy_pending != 0 && cd->cpu_intr_depth == 0 &&
+	    cd->cpu_mtx_count == 0 && !cold && intr_lazy_due(s);
+}
+
+/*
  * spl_lower: the body of splx, interrupts off: set the level, replay
- * what it unblocks, and at IPL_NONE take a due preemption if preempt.
- * Returns with interrupts still off.
+ * what it unblocks, run the lazy interrupt threads and soft interrupts
+ * it unblocks, and at IPL_NONE take a due preemption if preempt; an LWP
+ * that resumes here after being preempted does all that again, since
+ * work may have been held off on its CPU while another ran.  Returns with
+ * interrupts still off.
  */
 void
 spl_lower(ipl_t s, bool preempt)
 {
-	struct cpu_info *ci = curcpu();
-	struct cpu_data *cd = &ci->ci_data;
+	for (;;) {
+		struct cpu_info *ci = curcpu();
+		struct cpu_data *cd = &ci->ci_data;
 
-	spl_set(s);
-	if (spl_impl == SPL_SOFT)
-		replay_pending(ci, s);
-	if (preempt && s == IPL_NONE && cd->cpu_want_resched &&
-	    ci->ci_curlwp->l_nopreempt == 0)
-		kpreempt();
+		spl_set(s);
+		if (spl_impl == SPL_SOFT)
+			replay_pending(ci, s);
+		if (lazy_work_runnable(cd, s) && intr_lazy_run(s))
+			continue;
+		if (!preempt || s != IPL_NONE || !cd->cpu_want_resched ||
+		    ci->ci_curlwp->l_nopreempt != 0 || !kpreempt())
+			return;
+	}
 }
 
 /*

@@ -99,6 +99,43 @@ ENTRY(cpu_switchto)
 END(cpu_switchto)
 
 /*
+ * struct lwp *cpu_intr_switch(struct lwp *pinned, struct lwp *t, vaddr_t sp)
+ *
+ * Pin the current LWP beneath the lazy interrupt thread t (kern/intr_lazy.c):
+ * save pinned's callee-saved registers and stack pointer exactly as
+ * cpu_switchto does, move to sp (the top of t's stack), make t curlwp and
+ * call intr_lazy_thread_start(t).  If that returns (t ran its work and
+ * parked) switch straight back and return NULL: no scheduler involved.  If
+ * t blocks instead, sched_switch switches back to pinned with cpu_switchto,
+ * which pops the frame saved here and returns t.  Interrupts disabled.
+ */
+ENTRY(cpu_intr_switch)
+	pushq	%rbp
+	pushq	%rbx
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	movq	%rsp, LWP_MD_RSP(%rdi)
+	movq	%rdx, %rsp
+	movq	%rsi, %gs:CPU_CURLWP
+	movq	%rdi, %r12		/* pinned, kept across the call */
+	xorl	%ebp, %ebp		/* the backtrace ends here */
+	movq	%rsi, %rdi
+	call	intr_lazy_thread_start
+	movq	LWP_MD_RSP(%r12), %rsp
+	movq	%r12, %gs:CPU_CURLWP
+	xorl	%eax, %eax
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+	ret
+END(cpu_intr_switch)
+
+/*
  * The first code a new LWP runs, returning from cpu_switchto with the
  * previous LWP in %rax; %r12 holds the argument and %r13 the function
  * (set up by cpu_lwp_init).

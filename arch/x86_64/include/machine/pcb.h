@@ -16,6 +16,8 @@ struct md_lwp {
 
 struct lwp;
 struct lwp *cpu_switchto(struct lwp *old, struct lwp *new);
+/* cpu_intr_switch: run a lazy interrupt thread pinned over pinned (vectors.S). */
+struct lwp *cpu_intr_switch(struct lwp *pinned, struct lwp *t, vaddr_t sp);
 void cpu_lwp_init(struct lwp *l, void (*func)(void *), void *arg);
 
 #endif

@@ -1,0 +1,135 @@
+/*
+ * intr_lazy.h: deferred interrupt work and the lazy, pinning interrupt
+ * threads that run it (kern/intr_lazy.c).  Used by IRQ_MODE_LAZY,
+ * IRQ_MODE_SOURCE and IRQ_MODE_THREAD (the work protocol) and by soft
+ * interrupts (kern/softint.c).
+ */
+#ifndef KERN_INTR_LAZY_H
+#define KERN_INTR_LAZY_H
+
+#include <cpu.h>
+#include <spl.h>
+#include <types.h>
+
+#include <kern/simplelock.h>
+
+/*
+ * A unit of deferred work: an interrupt action's thread function, or a
+ * soft interrupt handler on one CPU.  iw_state (atomic):
+ *
+ *	IW_NEED		it is due (set by whoever schedules it)
+ *	IW_ACTIVE	a runner has claimed it and runs it now
+ *	IW_QUEUED	it is on a queue (a CPU's level queue, a source's)
+ *
+ * The protocol that makes every due run happen exactly once whatever
+ * runs it: a scheduler sets IW_NEED; only if that set it and no runner was
+ * active does it hand the work to a runner (queue it, wake a thread).  A
+ * runner claims it (IW_NEED -> IW_ACTIVE, refused while another runner is
+ * active) and after each run releases it: an IW_NEED that came meanwhile
+ * is consumed and the runner runs again, else it goes idle.  So a queue
+ * entry is a hint: the runner that pops it may find nothing to claim.
+ */
+#define IW_NEED		0x1
+#define IW_ACTIVE	0x2
+#define IW_QUEUED	0x4
+
+struct intr_work;
+
+struct intr_work_ops {
+	/* run: pop-time entry; called by an interrupt thread at the level. */
+	void (*iwo_run)(struct intr_work *iw);
+	/*
+	 * blocked: the pinned interrupt thread running iw blocked; called by
+	 * the LWP it had pinned as it resumes (interrupts off, IPL_SCHED).
+	 * NULL: nothing to do.
+	 */
+	void (*iwo_blocked)(struct intr_work *iw);
+};
+
+struct intr_work {
+	struct intr_work *iw_next;	/* the queue (its lock) */
+	volatile unsigned iw_state;	/* IW_* */
+	const struct intr_work_ops *iw_ops;
+};
+
+/* Lowest and highest levels with interrupt threads, and how many. */
+#define INTR_LAZY_IPL_MIN	IPL_SOFTCLOCK
+#define INTR_LAZY_IPL_MAX	IPL_VM
+#define INTR_LAZY_NLEVELS	(INTR_LAZY_IPL_MAX - INTR_LAZY_IPL_MIN + 1)
+
+/*
+ * A CPU's interrupt threads and work queue for one level (in cpu_data).
+ * Locking: il_lock (interrupts off) for the queue; the parked list and
+ * the counters belong to the CPU (interrupts off); il_want_grow atomic.
+ */
+struct lwp;
+struct intr_level {
+	struct simplelock il_lock;
+	struct intr_work *il_head, *il_tail;	/* the queue, FIFO */
+	struct lwp *il_idle;		/* parked threads (l_pool_next) */
+	volatile unsigned il_nthreads;	/* threads of the level */
+	unsigned il_nidle;		/* of which parked */
+	volatile bool il_want_grow;	/* the grower should add one */
+	ipl_t il_ipl;
+	int il_pri;			/* priority its threads park at */
+	struct cpu_info *il_cpu;
+	uint64_t il_runs, il_blocks, il_starved, il_starved_told;
+};
+
+/* The work protocol (atomic; any context). */
+void intr_work_init(struct intr_work *iw, const struct intr_work_ops *ops);
+/*
+ * intr_work_due: mark iw due; true if the caller must hand it to a
+ * runner (it was neither due nor being run).
+ */
+bool intr_work_due(struct intr_work *iw);
+/* intr_work_claim: take iw to run it here; false if not due or running. */
+bool intr_work_claim(struct intr_work *iw);
+/* intr_work_release: after a run: true if due again (run it again). */
+bool intr_work_release(struct intr_work *iw);
+/* intr_work_idle: neither due, nor running, nor queued. */
+bool intr_work_idle(const struct intr_work *iw);
+
+/*
+ * intr_lazy_queue: queue iw for ci's interrupt threads of level ipl (a
+ * no-op if iw is queued already); the CPU runs it when its level drops
+ * below ipl, borrowing the context of whatever runs there.  Another CPU
+ * is sent an IPI.  Context: any, including hard interrupt context and
+ * with spin mutexes held.
+ */
+void intr_lazy_queue(struct cpu_info *ci, ipl_t ipl, struct intr_work *iw);
+
+/*
+ * intr_lazy_due: work of a level above s is queued on this CPU (the
+ * check spl_lower makes).  intr_lazy_run: run the highest such level's
+ * work in a pinned interrupt thread; false if it has no thread to spare.
+ * Both with interrupts off, no spin lock held, outside hard interrupt
+ * context; the level is s again when intr_lazy_run returns.
+ */
+bool intr_lazy_due(ipl_t s);
+bool intr_lazy_run(ipl_t s);
+
+/*
+ * intr_lazy_init: every CPU's interrupt threads and the grower (thread
+ * context, at boot, once all CPUs are up).
+ */
+void intr_lazy_init(void);
+
+/*
+ * intr_lazy_thread_start: the C entry of a dispatched thread, called by
+ * cpu_intr_switch on the thread's own stack.
+ */
+void intr_lazy_thread_start(struct lwp *t);
+
+/* Statistics of ci's level ipl (tests, the table). */
+struct intr_lazy_stats {
+	uint64_t ils_runs;	/* pinned dispatches */
+	uint64_t ils_blocks;	/* pinned threads that blocked */
+	uint64_t ils_starved;	/* dispatches that found no thread */
+	unsigned ils_threads;	/* threads now */
+	unsigned ils_idle;	/* of which parked */
+};
+void intr_lazy_get_stats(struct cpu_info *ci, ipl_t ipl,
+    struct intr_lazy_stats *st);
+
+#endif
