@@ -132,4 +132,9 @@ struct intr_lazy_stats {
 void intr_lazy_get_stats(struct cpu_info *ci, ipl_t ipl,
     struct intr_lazy_stats *st);
 
+/* softint_describe: "func+0x0 at IPL_SOFTNET", for messages (softint.c). */
+struct softint;
+const char *softint_describe(const struct softint *si, char *buf,
+    size_t size);
+
 #endif

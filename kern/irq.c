@@ -802,6 +802,14 @@ irq_forbid_sleep(const char *what, const char *obj)
 	struct irq_action *ia;
 
 	irq_forbid_block(what, obj);
+	if (curlwp->l_softint != NULL) {
+		char desc[80];
+
+		panic("soft interrupt handler %s: %s%s%s: soft interrupt "
+		    "handlers may block only on mutexes and rwlocks",
+		    softint_describe(curlwp->l_softint, desc, sizeof(desc)),
+		    what, obj ? " " : "", obj ? obj : "");
+	}
 	ia = curlwp->l_irqaction;
 	if (ia != NULL && !(ia->ia_flags & IRQF_SLEEPABLE))
 		rule_broken(ia, false, what, obj, "interrupt threads may block "
