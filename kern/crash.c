@@ -20,6 +20,7 @@
 #include <mutex.h>
 #include <printf.h>
 #include <rwlock.h>
+#include <softint.h>
 #include <string.h>
 #include <time.h>
 
@@ -279,12 +280,33 @@ static void crash_irq_hard_mutex(void) { raise_handler(wake_thread, thread_fn_mu
 static void crash_irq_hard_rwlock(void) { raise_handler(wake_thread, thread_fn_rwlock, IRQ_MODE_HARD); }
 static void crash_irq_hard_cv_wait(void) { raise_handler(wake_thread, thread_fn_cv_wait, IRQ_MODE_HARD); }
 static void crash_irq_primary_mutex(void) { raise_handler(primary_mutex, NULL, IRQ_MODE_HARD); }
+static void crash_irq_lazy_cv_wait(void) { raise_handler(wake_thread, thread_fn_cv_wait, IRQ_MODE_LAZY); }
+static void crash_irq_source_timed_sleep(void) { raise_handler(wake_thread, thread_fn_timed_sleep, IRQ_MODE_SOURCE); }
+
+static NOINLINE void
+softint_sleeps(void *arg)
+{
+	ksleep(NS_PER_MS);
+}
+
+static void
+crash_softint_sleep(void)
+{
+	void *si = softint_establish(SOFTINT_NET | SOFTINT_MPSAFE,
+	    softint_sleeps, NULL);
+
+	softint_schedule(si);
+	ksleep(NS_PER_SEC);
+}
 
 static const struct {
 	const char *name;
 	void (*fn)(void);
 } crashes[] = {
 	{ "panic", crash_panic },
+	{ "irq_lazy_cv_wait", crash_irq_lazy_cv_wait },
+	{ "irq_source_timed_sleep", crash_irq_source_timed_sleep },
+	{ "softint_sleep", crash_softint_sleep },
 	{ "pagefault", crash_pagefault },
 	{ "kassert", crash_kassert },
 	{ "mutex_exit_not_owner", crash_mutex_exit_not_owner },

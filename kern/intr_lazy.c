@@ -190,7 +190,10 @@ intr_lazy_queue(struct cpu_info *ci, ipl_t ipl, struct intr_work *iw)
 	intr_restore(was);
 }
 
-/* level_pop: the first queued work, off the queue (IW_QUEUED cleared). */
+/*
+ * level_pop: the first queued work, off the queue.  IW_QUEUED stays set:
+ * the work's iwo_run clears it once it no longer touches the work.
+ */
 static struct intr_work *
 level_pop(struct intr_level *il)
 {
@@ -206,7 +209,6 @@ level_pop(struct intr_level *il)
 			__atomic_fetch_and(&il->il_cpu->ci_data.cpu_lazy_pending,
 			    ~level_bit(il), __ATOMIC_RELEASE);
 		}
-		__atomic_fetch_and(&iw->iw_state, ~IW_QUEUED, __ATOMIC_ACQ_REL);
 	}
 	simple_unlock(&il->il_lock);
 	intr_restore(was);

@@ -36,7 +36,10 @@
 struct intr_work;
 
 struct intr_work_ops {
-	/* run: pop-time entry; called by an interrupt thread at the level. */
+	/*
+	 * run: called by an interrupt thread at the level with iw just off
+	 * its queue; it must clear IW_QUEUED after its last use of iw.
+	 */
 	void (*iwo_run)(struct intr_work *iw);
 	/*
 	 * blocked: the pinned interrupt thread running iw blocked; called by
