@@ -145,7 +145,7 @@ irq_run_thread_fn(struct irq_action *ia)
 {
 	struct lwp *l = curlwp;
 	bool hard = cpu_intr_p();
-	uint64_t t0 = nanouptime(), wake = ia->ia_wake_ns;
+	uint64_t t0 = nanouptime(), wake = ia->ia_wake_ns, ns;
 
 	if (!hard) {
 		if (wake != 0 && t0 >= wake)
@@ -153,9 +153,11 @@ irq_run_thread_fn(struct irq_action *ia)
 		l->l_irqaction = ia;
 	}
 	ia->ia_thread_fn(ia->ia_desc->id_irq, ia->ia_dev);
-	if (!hard)
+	ns = nanouptime() - t0;
+	if (!hard) {
 		l->l_irqaction = NULL;
+		irq_storm_charge(ia->ia_desc, ns);	/* hard: run_actions does */
+	}
 	__atomic_fetch_add(&ia->ia_nthread, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&ia->ia_thread_ns, nanouptime() - t0,
-	    __ATOMIC_RELAXED);
+	__atomic_fetch_add(&ia->ia_thread_ns, ns, __ATOMIC_RELAXED);
 }
