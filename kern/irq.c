@@ -27,6 +27,11 @@
  * or more found no handler claiming them, the line is masked for good
  * (IRQ_MASK_UNHANDLED) with a log line naming it and its handlers.
  *
+ * Storm control (irq_storm.c): a line whose handlers take more than a
+ * budget of CPU time is masked (IRQ_MASK_THROTTLED) and polled until it
+ * calms down; free_irq of its last action takes it out of that and waits
+ * for the poller to let go of it.
+ *
  * Locking.  irq_request_lock (adaptive) serialises every change to the
  * set of actions and their attributes (request, free, mode, priority,
  * affinity); id_lock (spin, IPL_HIGH) covers a line's state and is taken

@@ -38,6 +38,15 @@
  * (resend_held).  A flow also stops rerunning its handlers for edges that
  * came meanwhile once a ONESHOT thread function is due.
  *
+ * Storm control (irq_storm.c).  run_actions charges the time of its
+ * primaries, and of thread functions it runs inline, to the line with the
+ * timestamps it takes anyway; each flow ends with irq_storm_check, which
+ * may throttle the line (IRQ_MASK_THROTTLED).  A throttled line is held
+ * like a ONESHOT one: deliveries run no handler, and the storm poller
+ * runs them instead through irq_flow_poll, which claims the line as a
+ * flow does (id_inprogress), so synchronize_irq, free_irq and the rule
+ * "never on two CPUs at once" cover polls too.
+ *
  * Locking.  id_lock (spin, IPL_HIGH) covers the line state: id_mask,
  * id_inprogress, id_pending_edge, id_oneshot.  It is dropped while the
  * handlers run.  Handlers of one line never run on two CPUs at once

@@ -61,7 +61,7 @@
 #define STORM_WORDS	(NR_IRQS / 64)
 #define STORM_PRIO	PRI_INTR_MIN
 
-static uint64_t storm_pct = 50;
+static uint64_t storm_pct = 40;
 OPTION_U64("irq_storm_pct", storm_pct, 0, 100,
     "storm control: the share of one CPU, in percent, a source's handlers "
     "may take over a window before the source is throttled and polled "

@@ -28,6 +28,9 @@
  *  3. Leaving the outermost interrupt to IPL_NONE, with interrupts enabled
  *     in the interrupted context, is a preemption point.
  *
+ * The storm poller (kern/irq_storm.c) enters the state of step 2 from a
+ * thread (md_irq_poll_enter/exit) to run a throttled line's handlers.
+ *
  * The spurious vector gets no EOI (SDM vol. 3 §10.9).  The LAPIC timer
  * and the IPIs are per-CPU IRQ lines with fixed vectors in the IPL_SCHED
  * band; their handlers are requested like any other (IRQF_PERCPU |
