@@ -40,7 +40,7 @@ bool bench_irq(void);
 /*
  * bench_irq_storm: the storm-control figures of the "irq" set
  * (bench_irq_storm.c), names ending in tail; the throttled storm runs
- * under boot_pct (the boot's budget, or 50% if that is off).  False if it
+ * under boot_pct (the boot's budget, or 40% if that is off).  False if it
  * could not finish.
  */
 bool bench_irq_storm(const char *tail, unsigned boot_pct);

@@ -9,7 +9,7 @@
  * storm lasts STORM_NS, ended by a timer event: the timer runs at
  * IPL_SCHED, above the storm, so it ends even one that has the only CPU.
  * First the counter alone for STORM_NS (its rate is 100%), then a storm
- * with storm control off, then one under the boot budget (50% if the boot
+ * with storm control off, then one under the boot budget (40% if the boot
  * turned it off).  Figures, each with the IPL implementation's tail:
  *
  *  irq_storm_S_thread_share	the counter's rate during the storm, in
@@ -38,7 +38,7 @@
 
 #define STORM_NS	(100 * NS_PER_MS)
 #define STORM_BIT	5
-#define FALLBACK_PCT	50
+#define FALLBACK_PCT	40
 #define SETTLE_ROUNDS	10000		/* 1 ms sleeps waiting for the end */
 
 struct storm_run {
