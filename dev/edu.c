@@ -51,6 +51,13 @@
  * while interrupts arrive (the IRQ core keeps it from running twice at
  * once and keeps the work in order).
  *
+ * Storms, for storm control's tests (kern/irq_storm.c).  edu_storm_start
+ * raises a bit, and complete_work raises it again every time it completes
+ * it: whatever the model, each interrupt causes the next, and the line's
+ * CPU does nothing else until storm control steps in.  The bit is raised
+ * again only once its last raise was completed, so no raise merges and
+ * the counters stay exact.
+ *
  * Locking.  e_lock is a spin mutex at IPL_VM, the level of the device's
  * interrupt: it covers e_work and makes "read status, ack it, queue it"
  * one step against the thread function (and, in the ONESHOT style, the
@@ -59,7 +66,9 @@
  * spin on a lock that CPU holds.  The counters are atomic: e_raised is
  * written by edu_raise, e_handled by the thread function only (the IRQ
  * core never runs it twice at once for one action), e_discarded only
- * while no action is requested.  e_irq and e_irq_type change only in
+ * while no action is requested.  e_storm_left is atomic (a storm's raises
+ * count it down with compare-and-swap, edu_storm_stop zeroes it), and
+ * e_storm_bit is written before it.  e_irq and e_irq_type change only in
  * edu_request_irq and edu_free_irq, which the caller serialises per
  * instance (tests do, from one thread), and never while it raises.
  * edus[] and nedu are written by edu_init alone, before anyone looks.
@@ -107,7 +116,12 @@ struct edu {
 	uint64_t e_handled[EDU_IRQ_BITS];	/* atomic; thread function */
 	uint64_t e_discarded[EDU_IRQ_BITS];	/* atomic; edu_free_irq */
 	volatile int e_last_cpu;
+
+	unsigned e_storm_bit;		/* set before e_storm_left */
+	uint64_t e_storm_left;		/* atomic: raises to go, 0: none */
 };
+
+#define EDU_STORM_FOREVER	UINT64_MAX
 
 static struct edu *edus[EDU_MAX];
 static unsigned nedu;
@@ -161,11 +175,32 @@ count_work(uint64_t ctr[EDU_IRQ_BITS], const unsigned work[EDU_IRQ_BITS])
 			__atomic_fetch_add(&ctr[b], work[b], __ATOMIC_RELEASE);
 }
 
+/*
+ * A storm (edu_storm_start) raises its bit again once it was completed,
+ * while raises are left: each interrupt causes the next.
+ */
+static void
+storm_continue(struct edu *e, const unsigned work[EDU_IRQ_BITS])
+{
+	uint64_t left = __atomic_load_n(&e->e_storm_left, __ATOMIC_ACQUIRE);
+
+	for (;;) {
+		if (left == 0 || work[e->e_storm_bit] == 0)
+			return;
+		if (left == EDU_STORM_FOREVER ||
+		    __atomic_compare_exchange_n(&e->e_storm_left, &left,
+		    left - 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			break;
+	}
+	edu_raise(e, 1U << e->e_storm_bit);
+}
+
 /* Complete work taken from the queue (here: count it as handled). */
 static void
 complete_work(struct edu *e, const unsigned work[EDU_IRQ_BITS])
 {
 	count_work(e->e_handled, work);
+	storm_continue(e, work);
 }
 
 /* Read the status and ack what was there, queueing it.  e_lock held. */
@@ -490,4 +525,29 @@ int
 edu_last_cpu(const struct edu *e)
 {
 	return e->e_last_cpu;
+}
+
+void
+edu_storm_start(struct edu *e, unsigned bit, uint64_t n)
+{
+	KASSERTMSG(bit < EDU_IRQ_BITS, "edu_storm_start(%s): bit %u", e->e_unit,
+	    bit);
+	KASSERTMSG(!edu_storming(e), "edu_storm_start(%s): already storming "
+	    "on bit %u", e->e_unit, e->e_storm_bit);
+	e->e_storm_bit = bit;
+	__atomic_store_n(&e->e_storm_left, n == 0 ? EDU_STORM_FOREVER : n - 1,
+	    __ATOMIC_RELEASE);
+	edu_raise(e, 1U << bit);
+}
+
+void
+edu_storm_stop(struct edu *e)
+{
+	__atomic_store_n(&e->e_storm_left, 0, __ATOMIC_RELEASE);
+}
+
+bool
+edu_storming(const struct edu *e)
+{
+	return __atomic_load_n(&e->e_storm_left, __ATOMIC_ACQUIRE) != 0;
 }

@@ -102,4 +102,18 @@ uint64_t edu_handled(const struct edu *e, unsigned bit);
 uint64_t edu_discarded(const struct edu *e, unsigned bit);
 int edu_last_cpu(const struct edu *e);
 
+/*
+ * Storms, for storm control's tests and benchmarks.  edu_storm_start:
+ * raise bit now, and raise it again every time a handler completes it,
+ * so that each interrupt causes the next, n raises in all (0: until
+ * edu_storm_stop); e must not be storming already.  edu_storm_stop: no
+ * more raises, except at most one a handler is making now (handled as
+ * usual).  edu_storming: raises are still to come.  A storm raises its
+ * bit only once its last raise was completed, so raised == handled +
+ * discarded holds for it as for edu_raise.  Context: any.
+ */
+void edu_storm_start(struct edu *e, unsigned bit, uint64_t n);
+void edu_storm_stop(struct edu *e);
+bool edu_storming(const struct edu *e);
+
 #endif

@@ -195,4 +195,40 @@ int irq_get_stats(int irq, void *dev, struct irq_stats *st);
 uint64_t irq_line_count(int irq);
 bool irq_line_disabled(int irq);
 
+/*
+ * Storm control (docs/storm-control.md).  A line whose handlers (primary
+ * and thread functions, wherever they run) take more than a budget of
+ * one CPU's time over a window is throttled: masked, and its handlers run
+ * by a polling thread at a bounded rate, in hard interrupt context at the
+ * line's IPL, until a window's worth of polls in a row found nothing.
+ * Handlers need nothing special for it: the rules of their model hold.
+ *
+ * irq_line_throttled: whether irq is throttled now.  Context: any.
+ */
+bool irq_line_throttled(int irq);
+
+struct irq_storm_stats {
+	bool iss_throttled;		/* throttled now */
+	uint64_t iss_episodes;		/* times it was throttled */
+	uint64_t iss_polls;		/* polls that ran its handlers */
+	uint64_t iss_busy_polls;	/* ... in which a primary claimed it */
+	unsigned iss_usage_pm;		/* handler time in its last complete
+					   window, per mille of one CPU */
+};
+
+/*
+ * irq_get_storm_stats: copy irq's storm-control state and counters.
+ * Context: any.  Returns 0 or -ENOENT.
+ */
+int irq_get_storm_stats(int irq, struct irq_storm_stats *st);
+
+/*
+ * irq_set_storm_budget: the share of one CPU, in percent, every line's
+ * handlers may take over a window (boot option irq_storm_pct=); 0 or 100
+ * turns storm control off (lines already throttled still recover).
+ * pct above 100 is an assertion failure.  For tests and benchmarks.
+ * Context: any.  Returns the budget it replaces.
+ */
+unsigned irq_set_storm_budget(unsigned pct);
+
 #endif

@@ -37,4 +37,12 @@ uint64_t bench_mutex_pair_ns(kmutex_type_t type, ipl_t ipl);
 /* bench_irq: the "irq" set (bench_irq.c); false if it could not finish. */
 bool bench_irq(void);
 
+/*
+ * bench_irq_storm: the storm-control figures of the "irq" set
+ * (bench_irq_storm.c), names ending in tail; the throttled storm runs
+ * under boot_pct (the boot's budget, or 40% if that is off).  False if it
+ * could not finish.
+ */
+bool bench_irq_storm(const char *tail, unsigned boot_pct);
+
 #endif

@@ -33,6 +33,10 @@
  * spl_vm_pair (splvm + splx), spl_sched_pair (splsched + splx),
  * mutex_spin_vm_pair (mutex_enter + mutex_exit of a MUTEX_SPIN at IPL_VM).
  *
+ * Storm control is off while these are measured (a back-to-back
+ * throughput run could otherwise be throttled); its own figures,
+ * irq_storm_*, are in bench_irq_storm.c.
+ *
  * Method.  The main thread raises, bound to a CPU and at PRI_RT_MIN, so no
  * time-slice timer interrupts it; the line is routed to CPU 0.  Timestamps
  * are the cycle counter read just before the raise and first thing in the
@@ -551,6 +555,7 @@ spl_figures(void)
 bool
 bench_irq(void)
 {
+	unsigned storm_pct = irq_set_storm_budget(0);	/* dispatch only */
 	uint64_t spl_vm_ns;
 	bool ok = true;
 
@@ -560,6 +565,8 @@ bench_irq(void)
 	spl_vm_ns = spl_figures();
 	for (size_t i = 0; i < nitems(bench_sources) && ok; i++)
 		ok = source_figures(&bench_sources[i], spl_vm_ns);
+	ok = ok && bench_irq_storm(spl_tail, storm_pct);
+	irq_set_storm_budget(storm_pct);
 	lwp_bind(curlwp, NULL);
 	lwp_set_priority(curlwp, PRI_KERNEL);
 	return ok;

@@ -61,6 +61,7 @@
 #include <lwp.h>
 #include <options.h>
 #include <printf.h>
+#include <time.h>
 
 #include <kern/intr_lazy.h>
 #include <kern/lwp_impl.h>
@@ -342,6 +343,7 @@ pin_and_run(struct cpu_info *ci, struct intr_level *il, struct lwp *t)
 	t->l_stat = LSONPROC;
 	t->l_wchan = NULL;
 	t->l_oncpu = 1;
+	t->l_oncpu_since = nanouptime();	/* its CPU time, if it blocks */
 	il->il_runs++;
 	prev = cpu_intr_switch(p, t, t->l_stack + KSTACK_SIZE);
 	if (prev == NULL) {

@@ -27,6 +27,11 @@
  * or more found no handler claiming them, the line is masked for good
  * (IRQ_MASK_UNHANDLED) with a log line naming it and its handlers.
  *
+ * Storm control (irq_storm.c): a line whose handlers take more than a
+ * budget of CPU time is masked (IRQ_MASK_THROTTLED) and polled until it
+ * calms down; free_irq of its last action takes it out of that and waits
+ * for the poller to let go of it.
+ *
  * Locking.  irq_request_lock (adaptive) serialises every change to the
  * set of actions and their attributes (request, free, mode, priority,
  * affinity); id_lock (spin, IPL_HIGH) covers a line's state and is taken
@@ -57,7 +62,6 @@
 
 #include <machine/cpuvar.h>
 
-#define NR_IRQS			256
 #define IRQ_FIRST_DYNAMIC	64
 #define MAX_ACTIONS		64	/* per line: bits of id_oneshot */
 #define UNHANDLED_WINDOW	100000
@@ -98,6 +102,7 @@ void
 irq_init(void)
 {
 	mutex_init(&irq_request_lock, MUTEX_DEFAULT, IPL_NONE);
+	irq_storm_init();
 }
 
 /* Histograms. */
@@ -538,6 +543,7 @@ free_irq(int irq, void *dev)
 	struct irq_desc *desc = irq_to_desc(irq);
 	struct irq_action *ia, *const *old;
 	struct snapshot snap;
+	bool stormed = false;
 	unsigned n;
 
 	KASSERTMSG(!cpu_intr_p(), "free_irq(%d) from interrupt context", irq);
@@ -561,10 +567,13 @@ free_irq(int irq, void *dev)
 		desc->id_depth = 0;
 		desc->id_pending_edge = false;
 		irq_mask_clear(desc, IRQ_MASK_DISABLED | IRQ_MASK_UNHANDLED);
+		stormed = irq_storm_shutdown(desc);
 	}
 	mutex_exit(&desc->id_lock);
 	snap_free(desc, old, n);	/* no flow sees ia any more */
 	irq_wait_threads(desc, ia);	/* nor any runner */
+	if (stormed)
+		irq_storm_sync();	/* nor the poller desc */
 	if (ia->ia_thread != NULL)
 		irq_thread_stop(ia);
 	if (n == 1)
@@ -874,6 +883,8 @@ line_state(const struct irq_desc *desc)
 		return "disabled";
 	if (desc->id_mask & IRQ_MASK_SHUTDOWN)
 		return "off";
+	if (desc->id_mask & IRQ_MASK_THROTTLED)
+		return "throttled";
 	if (desc->id_chip_masked)
 		return "masked";
 	return "enabled";
@@ -926,7 +937,7 @@ print_line(struct irq_desc *desc)
 		strlcpy(route, "all", sizeof(route));
 	else
 		snprintf(route, sizeof(route), "cpu%u", cpu_index(desc->id_cpu));
-	printf("%4d %-7s %-16s %-7s %-9s %-8s %-5s", desc->id_irq,
+	printf("%4d %-7s %-16s %-7s %-9s %-9s %-5s", desc->id_irq,
 	    desc->id_chip->ic_name, desc->id_name, irq_flow_name(desc->id_flow),
 	    ipl_name(desc->id_ipl), line_state(desc), route);
 	for (unsigned i = 0; i < ncpu; i++)
@@ -935,6 +946,10 @@ print_line(struct irq_desc *desc)
 		printf("  raise->prim p50 %lu p99 %lu ns",
 		    irq_hist_percentile(&desc->id_raise_hist, 50),
 		    irq_hist_percentile(&desc->id_raise_hist, 99));
+	if (desc->id_storm_episodes != 0)
+		printf("  storms %lu (polls %lu, %lu with work)",
+		    desc->id_storm_episodes, desc->id_storm_polls,
+		    desc->id_storm_busy_polls);
 	printf("\n");
 	for (struct irq_action *ia = desc->id_actions; ia; ia = ia->ia_next)
 		print_action(ia);
@@ -943,7 +958,7 @@ print_line(struct irq_desc *desc)
 void
 irq_print_table(void)
 {
-	printf(" IRQ chip    source           flow    IPL       state    route");
+	printf(" IRQ chip    source           flow    IPL       state     route");
 	for (unsigned i = 0; i < ncpu; i++)
 		printf("      CPU%u", i);
 	printf("\n      action       model  prio state    thread\n");

@@ -38,6 +38,15 @@
  * (resend_held).  A flow also stops rerunning its handlers for edges that
  * came meanwhile once a ONESHOT thread function is due.
  *
+ * Storm control (irq_storm.c).  run_actions charges the time of its
+ * primaries, and of thread functions it runs inline, to the line with the
+ * timestamps it takes anyway; each flow ends with irq_storm_check, which
+ * may throttle the line (IRQ_MASK_THROTTLED).  A throttled line is held
+ * like a ONESHOT one: deliveries run no handler, and the storm poller
+ * runs them instead through irq_flow_poll, which claims the line as a
+ * flow does (id_inprogress), so synchronize_irq, free_irq and the rule
+ * "never on two CPUs at once" cover polls too.
+ *
  * Locking.  id_lock (spin, IPL_HIGH) covers the line state: id_mask,
  * id_inprogress, id_pending_edge, id_oneshot.  It is dropped while the
  * handlers run.  Handlers of one line never run on two CPUs at once
@@ -136,16 +145,20 @@ run_or_wake(struct irq_action *ia)
 	irq_thread_wake(ia);
 }
 
-/* The primary handlers, highest priority first; returns their OR. */
+/*
+ * The primary handlers, highest priority first; returns their OR and in
+ * *now the time they ended.  The whole, thread functions run inline
+ * included, is charged to the line's storm budget (irq_storm.c).
+ */
 static irqreturn_t
-run_actions(struct irq_desc *desc)
+run_actions(struct irq_desc *desc, uint64_t *now)
 {
 	struct cpu_data *cd = this_cpu_data();
 	struct irq_action *saved = cd->cpu_intr_action;
 	struct irq_action *const *snap = desc->id_snap;
 	uint64_t raised = __atomic_exchange_n(&desc->id_raise_ns, 0,
 	    __ATOMIC_RELAXED);
-	uint64_t t0 = nanouptime(), t1;
+	uint64_t t0 = nanouptime(), t1, start = t0;
 	irqreturn_t all = IRQ_NONE;
 
 	if (raised != 0 && t0 >= raised)
@@ -176,6 +189,9 @@ run_actions(struct irq_desc *desc)
 		all |= r;
 	}
 	cd->cpu_intr_action = saved;
+	if (desc->id_flow != IRQ_FLOW_PERCPU)
+		irq_storm_charge(desc, t0 - start);
+	*now = t0;
 	return all;
 }
 
@@ -203,7 +219,7 @@ flow_begin(struct irq_desc *desc)
 		return false;
 	}
 	if (desc->id_mask & (IRQ_MASK_ONESHOT | IRQ_MASK_UNHANDLED |
-	    IRQ_MASK_BLOCKED)) {
+	    IRQ_MASK_BLOCKED | IRQ_MASK_THROTTLED)) {
 		desc->id_pending_edge = true;
 		return false;
 	}
@@ -211,20 +227,30 @@ flow_begin(struct irq_desc *desc)
 	return true;
 }
 
-/* Run the handlers, again while edges come in meanwhile.  id_lock held. */
-static void
+/*
+ * Run the handlers, again while edges come in meanwhile, until the line
+ * is disabled, held for ONESHOT, dead or throttled.  Returns true if the
+ * storm check throttled it (irq_storm_kick is due).  id_lock held.
+ */
+static bool
 flow_run(struct irq_desc *desc)
 {
+	bool throttled = false;
+
 	do {
 		irqreturn_t ret;
+		uint64_t now;
 
 		desc->id_pending_edge = false;
 		mutex_exit(&desc->id_lock);
-		ret = run_actions(desc);
+		ret = run_actions(desc, &now);
 		mutex_enter(&desc->id_lock);
 		irq_note_interrupt(desc, ret);
+		throttled |= irq_storm_check(desc, now);
 	} while (desc->id_pending_edge && desc->id_depth == 0 &&
-	    desc->id_oneshot == 0 && !(desc->id_mask & IRQ_MASK_UNHANDLED));
+	    desc->id_oneshot == 0 &&
+	    !(desc->id_mask & (IRQ_MASK_UNHANDLED | IRQ_MASK_THROTTLED)));
+	return throttled;
 }
 
 /* The end of a flow: keep a ONESHOT line masked while threads are due. */
@@ -238,52 +264,111 @@ flow_end(struct irq_desc *desc)
 	__atomic_fetch_add(&desc->id_flow_gen, 1, __ATOMIC_RELEASE);
 }
 
+/* The line was just throttled: wake the poller, id_lock dropped. */
+static void
+kick_if(bool throttled)
+{
+	if (throttled)
+		irq_storm_kick();
+}
+
 static void
 handle_edge(struct irq_desc *desc)
 {
+	bool throttled = false;
+
 	mutex_enter(&desc->id_lock);
 	chip_ack(desc);
 	if (flow_begin(desc)) {
-		flow_run(desc);
+		throttled = flow_run(desc);
 		flow_end(desc);
 	}
 	mutex_exit(&desc->id_lock);
+	kick_if(throttled);
 }
 
 static void
 handle_level(struct irq_desc *desc)
 {
+	bool throttled = false;
+
 	mutex_enter(&desc->id_lock);
 	irq_mask_set(desc, IRQ_MASK_FLOW);
 	chip_ack(desc);
 	if (flow_begin(desc)) {
-		flow_run(desc);
+		throttled = flow_run(desc);
 		flow_end(desc);
 	} else if (!desc->id_inprogress) {
-		irq_mask_clear(desc, IRQ_MASK_FLOW);	/* held by DISABLED */
+		irq_mask_clear(desc, IRQ_MASK_FLOW);	/* its other reasons stay */
 	}
 	mutex_exit(&desc->id_lock);
+	kick_if(throttled);
 }
 
 static void
 handle_fasteoi(struct irq_desc *desc)
 {
+	bool throttled = false;
+
 	mutex_enter(&desc->id_lock);
 	if (flow_begin(desc)) {
 		if (desc->id_flags & IRQF_ONESHOT)
 			irq_mask_set(desc, IRQ_MASK_FLOW);
-		flow_run(desc);
+		throttled = flow_run(desc);
 		flow_end(desc);
 	}
 	mutex_exit(&desc->id_lock);
 	chip_eoi(desc);
+	kick_if(throttled);
 }
 
 static void
 handle_percpu(struct irq_desc *desc)
 {
-	run_actions(desc);
+	uint64_t now;
+
+	run_actions(desc, &now);
 	chip_eoi(desc);
+}
+
+/*
+ * May the poller run the handlers?  As flow_begin, except that the line
+ * is throttled (which is why it polls) and a delivery held meanwhile is
+ * serviced by this poll: the handlers look at the device anyway.
+ * id_lock held.
+ */
+static bool
+poll_begin(struct irq_desc *desc)
+{
+	if (!(desc->id_mask & IRQ_MASK_THROTTLED) || desc->id_snap == NULL ||
+	    desc->id_inprogress || desc->id_depth > 0 ||
+	    (desc->id_mask & (IRQ_MASK_ONESHOT | IRQ_MASK_UNHANDLED)))
+		return false;
+	desc->id_pending_edge = false;
+	desc->id_inprogress = 1;
+	return true;
+}
+
+void
+irq_flow_poll(struct irq_desc *desc)
+{
+	irqreturn_t ret;
+	uint64_t now;
+
+	KASSERTMSG(cpu_intr_p() && curipl() >= desc->id_ipl,
+	    "irq_flow_poll: irq %d (%s) polled outside hard context at %s",
+	    desc->id_irq, desc->id_name, ipl_name(desc->id_ipl));
+	mutex_enter(&desc->id_lock);
+	if (!poll_begin(desc)) {
+		mutex_exit(&desc->id_lock);
+		return;
+	}
+	mutex_exit(&desc->id_lock);
+	ret = run_actions(desc, &now);
+	mutex_enter(&desc->id_lock);
+	flow_end(desc);
+	irq_storm_polled(desc, ret, now);
+	mutex_exit(&desc->id_lock);
 }
 
 void

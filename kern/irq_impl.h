@@ -30,6 +30,8 @@
 struct irq_desc;
 struct lwp;
 
+#define NR_IRQS		256		/* IRQ numbers 0..NR_IRQS-1 */
+
 /* Latency histograms: bucket i counts values in [2^i, 2^(i+1)) ns (0: 0-1). */
 #define IRQ_HIST_BUCKETS	32
 struct irq_hist {
@@ -110,6 +112,7 @@ enum irq_polarity { IRQ_POLARITY_HIGH, IRQ_POLARITY_LOW };
 #define IRQ_MASK_UNHANDLED	0x10	/* nobody cared: disabled for good */
 #define IRQ_MASK_SHUTDOWN	0x20	/* no actions */
 #define IRQ_MASK_BLOCKED	0x40	/* a LAZY thread function blocked */
+#define IRQ_MASK_THROTTLED	0x80	/* storm: the poller services it */
 
 struct irq_desc {
 	kmutex_t id_lock;		/* spin, IPL_HIGH: the fields below */
@@ -156,6 +159,16 @@ struct irq_desc {
 	struct lwp *id_srcthread;
 	struct intr_work *id_srcq;
 	volatile bool id_src_exit;
+
+	/* Storm control (irq_storm.c). */
+	uint64_t id_storm_ns;		/* atomic: handler time this window */
+	uint64_t id_storm_start;	/* id_lock: when the window began */
+	unsigned id_storm_usage;	/* id_lock: last window, per mille */
+	unsigned id_storm_idle;		/* id_lock: polls in a row with no work */
+	uint64_t id_storm_episodes;	/* id_lock: times throttled */
+	uint64_t id_storm_polls;	/* id_lock: polls that ran the handlers */
+	uint64_t id_storm_busy_polls;	/* id_lock: ... and found work */
+	uint64_t id_storm_since;	/* id_lock: when throttled */
 };
 
 /*
@@ -241,6 +254,48 @@ int md_irq_attach(struct irq_desc *desc);
 void md_irq_detach(struct irq_desc *desc);
 /* md_irq_resend: make desc fire again on its CPU (enable_irq of an edge). */
 void md_irq_resend(struct irq_desc *desc);
+
+/*
+ * md_irq_poll_enter: from a thread at a level below ipl, enter hard
+ * interrupt context at ipl on this CPU as a delivery of a source at ipl
+ * would (the interrupt depth counted, the level raised, interrupts
+ * enabled below IPL_SCHED); the storm poller runs a line's handlers so.
+ * Returns the level to give md_irq_poll_exit, which leaves it again.
+ * The caller must not block or switch in between.
+ */
+ipl_t md_irq_poll_enter(ipl_t ipl);
+void md_irq_poll_exit(ipl_t s);
+
+/*
+ * Storm control (irq_storm.c).
+ * irq_storm_charge: add ns of handler time to desc's window.  Context:
+ * any; atomic.  Per-CPU lines are not charged.
+ * irq_storm_check: at the end of a flow (id_lock held, hard context),
+ * close the window if it is over; throttle the line if its handlers took
+ * more than the budget.  Returns true if it throttled: the caller then
+ * calls irq_storm_kick once id_lock is dropped, to wake the poller.
+ * irq_storm_polled: after the poller ran the handlers (id_lock held):
+ * count the poll and unthrottle the line once it has been quiet.
+ * irq_storm_shutdown: desc's last action goes (id_lock held): forget its
+ * storm; irq_storm_sync then waits until the poller cannot be looking at
+ * desc any more (thread context, id_lock not held).
+ */
+void irq_storm_charge(struct irq_desc *desc, uint64_t ns);
+bool irq_storm_check(struct irq_desc *desc, uint64_t now);
+void irq_storm_kick(void);
+void irq_storm_polled(struct irq_desc *desc, irqreturn_t ret, uint64_t now);
+bool irq_storm_shutdown(struct irq_desc *desc);
+void irq_storm_sync(void);
+/* irq_storm_init: start the poller (irq_init). */
+void irq_storm_init(void);
+
+/*
+ * irq_flow_poll: run a throttled line's handlers once, as a flow would,
+ * unless they run elsewhere now or the line is disabled or held for
+ * ONESHOT.  Context: the storm poller, between md_irq_poll_enter and
+ * md_irq_poll_exit at the line's IPL.
+ */
+void irq_flow_poll(struct irq_desc *desc);
 
 /* irq_init: the IRQ layer, before any descriptor (kern_main). */
 void irq_init(void);

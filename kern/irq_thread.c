@@ -31,6 +31,11 @@
  * runs it again if it became due meanwhile.  IRQ_MODE_HARD runs it inline
  * in the flow when the work is idle, else hands it to the action's thread.
  *
+ * irq_run_thread_fn accounts the thread function's time to the action
+ * and, when it ran in a thread, its CPU time (not the time it was blocked
+ * or preempted) to the line's storm budget (irq_storm.c; in hard context
+ * the flow's charge covers it).
+ *
  * Queue entries (a CPU's level queue, a line's source queue) carry
  * IW_QUEUED, which the runner that popped the entry clears only after its
  * claim, so free_irq (which waits for the work to be idle) cannot free an
@@ -59,6 +64,7 @@
 #include <kern/intr_lazy.h>
 #include <kern/irq_impl.h>
 #include <kern/lwp_impl.h>
+#include <kern/md.h>
 
 #include <machine/cpuvar.h>
 
@@ -418,12 +424,33 @@ irq_wait_threads(struct irq_desc *desc, struct irq_action *ia)
 	__atomic_fetch_sub(&desc->id_waiters, 1, __ATOMIC_SEQ_CST);
 }
 
+/*
+ * What curlwp l has run on its CPU, less the time now: add nanouptime()
+ * to get its CPU time (sched.c's account_switch keeps the two fields).
+ * Interrupts are off so that no switch falls between the two loads.
+ */
+static uint64_t
+cpu_time_base(const struct lwp *l)
+{
+	uint64_t was = intr_save();
+	uint64_t base = l->l_runtime_ns - l->l_oncpu_since;
+
+	intr_restore(was);
+	return base;
+}
+
+/*
+ * The thread function's time is charged to storm control as CPU time when
+ * it runs in a thread (blocked and preempted time are not the source's
+ * doing) and by run_actions when it runs in hard context.
+ */
 void
 irq_run_thread_fn(struct irq_action *ia)
 {
 	struct lwp *l = curlwp;
 	bool hard = cpu_intr_p();
-	uint64_t t0 = nanouptime(), wake = ia->ia_wake_ns;
+	uint64_t base = hard ? 0 : cpu_time_base(l);
+	uint64_t t0 = nanouptime(), wake = ia->ia_wake_ns, t1;
 
 	if (!hard) {
 		if (wake != 0 && t0 >= wake)
@@ -431,9 +458,12 @@ irq_run_thread_fn(struct irq_action *ia)
 		l->l_irqaction = ia;
 	}
 	ia->ia_thread_fn(ia->ia_desc->id_irq, ia->ia_dev);
-	if (!hard)
+	t1 = nanouptime();
+	if (!hard) {
 		l->l_irqaction = NULL;
+		irq_storm_charge(ia->ia_desc,
+		    cpu_time_base(l) - base + (t1 - t0));
+	}
 	__atomic_fetch_add(&ia->ia_nthread, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&ia->ia_thread_ns, nanouptime() - t0,
-	    __ATOMIC_RELAXED);
+	__atomic_fetch_add(&ia->ia_thread_ns, t1 - t0, __ATOMIC_RELAXED);
 }

@@ -28,6 +28,9 @@
  *  3. Leaving the outermost interrupt to IPL_NONE, with interrupts enabled
  *     in the interrupted context, is a preemption point.
  *
+ * The storm poller (kern/irq_storm.c) enters the state of step 2 from a
+ * thread (md_irq_poll_enter/exit) to run a throttled line's handlers.
+ *
  * The spurious vector gets no EOI (SDM vol. 3 §10.9).  The LAPIC timer
  * and the IPIs are per-CPU IRQ lines with fixed vectors in the IPL_SCHED
  * band; their handlers are requested like any other (IRQF_PERCPU |
@@ -204,6 +207,46 @@ run_at_level(struct cpu_info *ci, struct irq_desc *desc)
 	x86_cli();
 	ci->ci_intr_open = was_open;
 	cd->cpu_intr_depth--;
+}
+
+/*
+ * The storm poller (kern/irq_storm.c) runs a throttled line's handlers
+ * from a thread, in the state run_at_level gives them: hard interrupt
+ * context at the line's level, interrupts enabled below IPL_SCHED (the
+ * clock and IPIs nest), so the rules of hard context hold there too.
+ * No EOI is involved: nothing was delivered.
+ */
+ipl_t
+md_irq_poll_enter(ipl_t ipl)
+{
+	struct cpu_info *ci;
+	ipl_t s;
+
+	x86_cli();
+	ci = curcpu();
+	s = ci->ci_data.cpu_ipl;
+	KASSERTMSG(ci->ci_data.cpu_intr_depth == 0 && ipl > s,
+	    "md_irq_poll_enter(%s) at %s, interrupt depth %d: only from a "
+	    "thread below the line's level", ipl_name(ipl), ipl_name(s),
+	    ci->ci_data.cpu_intr_depth);
+	ci->ci_data.cpu_intr_depth++;
+	spl_set(ipl);
+	ci->ci_intr_open = ipl < IPL_SCHED;
+	if (ci->ci_intr_open)
+		x86_sti();
+	return s;
+}
+
+void
+md_irq_poll_exit(ipl_t s)
+{
+	struct cpu_info *ci;
+
+	x86_cli();
+	ci = curcpu();
+	ci->ci_intr_open = false;
+	ci->ci_data.cpu_intr_depth--;
+	splx(s);
 }
 
 /*

@@ -288,7 +288,8 @@ class CheckRunTest(unittest.TestCase):
         for n in ("irq_ipi_hard_self_primary_p50_tpr",
                   "irq_ipi_thread_cross_threadfn_max_tpr",
                   "irq_ipi_thread_throughput_tpr", "spl_vm_pair_tpr",
-                  "mutex_spin_vm_pair_tpr", "irq_ipi_defer_extra_tpr"):
+                  "mutex_spin_vm_pair_tpr", "irq_ipi_defer_extra_tpr",
+                  "irq_storm_on_thread_share_tpr"):
             self.assertIn(n, tpr2)
         self.assertTrue(all(n.endswith("_soft") for n in soft1))
         self.assertFalse([n for n in soft1 if "_cross_" in n])
