@@ -1,10 +1,11 @@
 /*
  * bench_irq.c: the "irq" benchmark set (run=bench:irq): what interrupt
- * dispatch costs under the hard and thread models, and what the two IPL
+ * dispatch costs under the four models (hard, thread, lazy, source), and
+ * what the two IPL
  * implementations cost around it.  One boot runs one IPL implementation
  * (spl=tpr or spl=soft), so every RESULT name ends with it (_tpr, _soft).
  *
- * Figures, per interrupt source S and model M (hard, thread):
+ * Figures, per interrupt source S and model M (hard, thread, lazy, source):
  *
  *  irq_S_M_self_primary	raise to the primary handler's first
  *				instruction, raiser on the line's CPU
@@ -17,8 +18,11 @@
  *				raising its own line back to back and handling
  *				it, and irq_S_M_per_irq, its inverse in ns
  *
- * Latencies are p50, p99 and max over LAT_SAMPLES raises.  And, per source,
- * in the hard model:
+ * Latencies are p50, p99 and max over LAT_SAMPLES raises.  On the ipi
+ * source, a lazy thread function that blocks on a mutex its pinned LWP
+ * holds: irq_ipi_lazy_block_unpin (its mutex_enter until the pinned LWP
+ * runs again) and irq_ipi_lazy_block_resume (the holder's mutex_exit
+ * until the function has the mutex).  And, per source, in the hard model:
  *
  *  irq_S_undeferred		raise until the thread function has run
  *  irq_S_deferred		splvm, raise, splx until it has run: the
@@ -110,6 +114,9 @@ struct bench_line {
 	volatile uint64_t bl_thr_at;	/* ... and thread function */
 	volatile unsigned bl_prims;	/* primaries that claimed it */
 	volatile unsigned bl_thr_seen;	/* bl_prims at the last thread function */
+	kmutex_t *bl_block;		/* the thread function takes it, if set */
+	volatile uint64_t bl_block_at;	/* ... stamped before and after */
+	volatile uint64_t bl_got_at;
 };
 
 static char spl_tail[8];		/* "_tpr" or "_soft" */
@@ -177,6 +184,13 @@ bench_thread_fn(int irq, void *arg)
 	struct bench_line *bl = arg;
 
 	__atomic_store_n(&bl->bl_thr_at, cpu_cycles(), __ATOMIC_RELAXED);
+	if (bl->bl_block != NULL) {
+		__atomic_store_n(&bl->bl_block_at, cpu_cycles(),
+		    __ATOMIC_RELEASE);
+		mutex_enter(bl->bl_block);
+		__atomic_store_n(&bl->bl_got_at, cpu_cycles(), __ATOMIC_RELEASE);
+		mutex_exit(bl->bl_block);
+	}
 	__atomic_store_n(&bl->bl_thr_seen,
 	    __atomic_load_n(&bl->bl_prims, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
 	return IRQ_HANDLED;
@@ -397,6 +411,55 @@ mode_figures(struct bench_line *bl, enum irq_mode mode)
 	return ok;
 }
 
+/*
+ * IRQ_MODE_LAZY when the thread function blocks, on a mutex the raiser
+ * (on the line's CPU, so the one pinned) holds: from the function's
+ * mutex_enter until the pinned raiser runs again (the thread becomes a
+ * full LWP and unpins it), and from the raiser's mutex_exit until the
+ * function holds the mutex (hand-off, wake-up, preemption, switch).
+ */
+static bool
+lazy_block_figures(struct bench_line *bl)
+{
+	size_t size = LAT_SAMPLES * sizeof(uint64_t);
+	uint64_t *unpin = kmem_alloc(size, KM_SLEEP);
+	uint64_t *resume = kmem_alloc(size, KM_SLEEP);
+	kmutex_t m;
+	bool ok;
+
+	mutex_init(&m, MUTEX_DEFAULT, IPL_NONE);
+	ok = line_request(bl, IRQ_MODE_LAZY);
+	bl->bl_block = &m;
+	for (unsigned i = 0; ok && i < LAT_SAMPLES; i++) {
+		unsigned want = bl->bl_prims + 1;
+		uint64_t back, released;
+
+		mutex_enter(&m);
+		bl->bl_src->bs_raise(bl->bl_irq, bl->bl_ctx);
+		ok = wait_count(bl, &bl->bl_prims, want);
+		while (ok && __atomic_load_n(&bl->bl_block_at,
+		    __ATOMIC_ACQUIRE) == 0)
+			cpu_spin_pause();
+		back = cpu_cycles();
+		released = cpu_cycles();
+		mutex_exit(&m);
+		ok = ok && wait_count(bl, &bl->bl_thr_seen, want);
+		unpin[i] = back - bl->bl_block_at;
+		resume[i] = bl->bl_got_at - released;
+		bl->bl_block_at = 0;
+	}
+	bl->bl_block = NULL;
+	if (ok) {
+		result_latency("irq_ipi_lazy_block_unpin", unpin, LAT_SAMPLES);
+		result_latency("irq_ipi_lazy_block_resume", resume, LAT_SAMPLES);
+	}
+	free_irq(bl->bl_irq, bl);
+	mutex_destroy(&m);
+	kmem_free(unpin, size);
+	kmem_free(resume, size);
+	return ok;
+}
+
 /* Deferral by the IPL: hard model, raiser and line on CPU 0. */
 
 struct defer_samples {
@@ -519,7 +582,11 @@ source_figures(const struct bench_irq_source *src, uint64_t spl_vm_ns)
 		return false;
 	}
 	ok = mode_figures(bl, IRQ_MODE_HARD) &&
-	    mode_figures(bl, IRQ_MODE_THREAD) && defer_figures(bl, spl_vm_ns);
+	    mode_figures(bl, IRQ_MODE_THREAD) &&
+	    mode_figures(bl, IRQ_MODE_LAZY) &&
+	    mode_figures(bl, IRQ_MODE_SOURCE) && defer_figures(bl, spl_vm_ns);
+	if (ok && src == &bench_sources[0])
+		ok = lazy_block_figures(bl);
 	line_close(bl);
 	return ok;
 }
