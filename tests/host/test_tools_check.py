@@ -289,12 +289,16 @@ class CheckRunTest(unittest.TestCase):
                   "irq_ipi_thread_cross_threadfn_max_tpr",
                   "irq_ipi_thread_throughput_tpr", "spl_vm_pair_tpr",
                   "mutex_spin_vm_pair_tpr", "irq_ipi_defer_extra_tpr",
-                  "irq_storm_on_thread_share_tpr"):
+                  "irq_storm_on_thread_share_tpr",
+                  "irq_edu_msi_lazy_self_threadfn_p99_tpr",
+                  "irq_ipi_source_per_irq_tpr",
+                  "irq_ipi_lazy_block_unpin_p50_tpr"):
             self.assertIn(n, tpr2)
         self.assertTrue(all(n.endswith("_soft") for n in soft1))
         self.assertFalse([n for n in soft1 if "_cross_" in n])
         self.assertEqual(len(tpr2), len(set(tpr2)))
-        self.assertEqual(len(tpr2) - len(soft1), 3 * 2 * 2 * 3)
+        # cross figures: 3 sources x 4 models x 2 ends x 3 statistics
+        self.assertEqual(len(tpr2) - len(soft1), 3 * 4 * 2 * 3)
 
     def test_qemu_missing_fails_every_boot(self):
         env = dict(os.environ, PINWHEEL_QEMU="/nonexistent/qemu")
