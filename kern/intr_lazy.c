@@ -480,15 +480,3 @@ intr_lazy_init(void)
 	    NULL) != 0)
 		panic("intr: cannot create the grower thread");
 }
-
-void
-intr_lazy_get_stats(struct cpu_info *ci, ipl_t ipl, struct intr_lazy_stats *st)
-{
-	struct intr_level *il = level_of(ci, ipl);
-
-	st->ils_runs = il->il_runs;
-	st->ils_blocks = il->il_blocks;
-	st->ils_starved = il->il_starved;
-	st->ils_threads = il->il_nthreads;
-	st->ils_idle = il->il_nidle;
-}

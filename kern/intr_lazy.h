@@ -124,17 +124,6 @@ void intr_lazy_init(void);
  */
 void intr_lazy_thread_start(struct lwp *t);
 
-/* Statistics of ci's level ipl (tests, the table). */
-struct intr_lazy_stats {
-	uint64_t ils_runs;	/* pinned dispatches */
-	uint64_t ils_blocks;	/* pinned threads that blocked */
-	uint64_t ils_starved;	/* dispatches that found no thread */
-	unsigned ils_threads;	/* threads now */
-	unsigned ils_idle;	/* of which parked */
-};
-void intr_lazy_get_stats(struct cpu_info *ci, ipl_t ipl,
-    struct intr_lazy_stats *st);
-
 /* softint_describe: "func+0x0 at IPL_SOFTNET", for messages (softint.c). */
 struct softint;
 const char *softint_describe(const struct softint *si, char *buf,

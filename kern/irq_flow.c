@@ -17,12 +17,14 @@
  *		lock, EOI at the end.
  *
  * A primary that returns IRQ_WAKE_THREAD gets its thread function run
- * under the action's dispatch model: IRQ_MODE_HARD calls it right there,
- * in hard context, unless its thread still has work queued from before a
- * change of model (then the thread is woken, so the function never runs
- * twice at once and work stays in order); IRQ_MODE_THREAD wakes the
- * action's thread.  A woken ONESHOT action keeps the line masked
- * (IRQ_MASK_ONESHOT) until its thread function finishes (irq_thread_done).
+ * under the action's dispatch model (run_or_wake): IRQ_MODE_HARD calls it
+ * right there, in hard context, unless its work is not idle (then it goes
+ * to the action's thread, so the function never runs twice at once and
+ * work stays in order); the threaded models hand it to their runner
+ * (irq_thread_wake, irq_thread.c: the action's thread, a lazy interrupt
+ * thread of this CPU, or the line's source thread).  A woken ONESHOT
+ * action keeps the line masked (IRQ_MASK_ONESHOT) until its thread
+ * function finishes.
  *
  * Disabling is lazy (Linux's): disable_irq only counts; an interrupt that
  * arrives while the line is disabled masks it then and is remembered, and

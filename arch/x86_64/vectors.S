@@ -71,6 +71,17 @@ ENTRY(allintrs)
 END(allintrs)
 
 /*
+ * The switch frame: the callee-saved registers, which cpu_switchto and
+ * cpu_intr_switch push and pop in the same order (cpu_switchto resumes
+ * a frame that cpu_intr_switch saved; cpu_lwp_init builds one by hand).
+ */
+#define SAVE_CALLEE \
+	pushq	%rbp; pushq %rbx; pushq %r12; pushq %r13; pushq %r14; pushq %r15
+
+#define RESTORE_CALLEE \
+	popq	%r15; popq %r14; popq %r13; popq %r12; popq %rbx; popq %rbp
+
+/*
  * struct lwp *cpu_switchto(struct lwp *old, struct lwp *new)
  *
  * Save the callee-saved registers and the stack pointer of old, switch to
@@ -79,22 +90,12 @@ END(allintrs)
  * this is an ordinary function call for the compiler.
  */
 ENTRY(cpu_switchto)
-	pushq	%rbp
-	pushq	%rbx
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	SAVE_CALLEE
 	movq	%rsp, LWP_MD_RSP(%rdi)
 	movq	LWP_MD_RSP(%rsi), %rsp
 	movq	%rsi, %gs:CPU_CURLWP
 	movq	%rdi, %rax
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbx
-	popq	%rbp
+	RESTORE_CALLEE
 	ret
 END(cpu_switchto)
 
@@ -110,12 +111,7 @@ END(cpu_switchto)
  * which pops the frame saved here and returns t.  Interrupts disabled.
  */
 ENTRY(cpu_intr_switch)
-	pushq	%rbp
-	pushq	%rbx
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	SAVE_CALLEE
 	movq	%rsp, LWP_MD_RSP(%rdi)
 	movq	%rdx, %rsp
 	movq	%rsi, %gs:CPU_CURLWP
@@ -126,12 +122,7 @@ ENTRY(cpu_intr_switch)
 	movq	LWP_MD_RSP(%r12), %rsp
 	movq	%r12, %gs:CPU_CURLWP
 	xorl	%eax, %eax
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbx
-	popq	%rbp
+	RESTORE_CALLEE
 	ret
 END(cpu_intr_switch)
 
