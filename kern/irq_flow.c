@@ -154,6 +154,10 @@ run_actions(struct irq_desc *desc)
 		struct irq_action *ia = *snap;
 		irqreturn_t r;
 
+		if (ia->ia_dead) {	/* its thread function faulted */
+			t1 = t0;
+			continue;
+		}
 		cd->cpu_intr_action = ia;
 		r = ia->ia_handler(desc->id_irq, ia->ia_dev);
 		KASSERTMSG((r & ~(IRQ_HANDLED | IRQ_WAKE_THREAD)) == 0,
@@ -202,7 +206,8 @@ flow_begin(struct irq_desc *desc)
 		irq_mask_set(desc, IRQ_MASK_DISABLED);
 		return false;
 	}
-	if (desc->id_mask & (IRQ_MASK_ONESHOT | IRQ_MASK_UNHANDLED)) {
+	if (desc->id_mask &
+	    (IRQ_MASK_ONESHOT | IRQ_MASK_UNHANDLED | IRQ_MASK_DEAD)) {
 		desc->id_pending_edge = true;
 		return false;
 	}
@@ -223,7 +228,8 @@ flow_run(struct irq_desc *desc)
 		mutex_enter(&desc->id_lock);
 		irq_note_interrupt(desc, ret);
 	} while (desc->id_pending_edge && desc->id_depth == 0 &&
-	    desc->id_oneshot == 0 && !(desc->id_mask & IRQ_MASK_UNHANDLED));
+	    desc->id_oneshot == 0 &&
+	    !(desc->id_mask & (IRQ_MASK_UNHANDLED | IRQ_MASK_DEAD)));
 }
 
 /* The end of a flow: keep a ONESHOT line masked while threads are due. */

@@ -21,6 +21,13 @@
  * so nothing wakes the thread any more; irq_thread_stop then sets ia_exit
  * and joins the thread, which leaves only when no work is due.
  *
+ * Faults: in thread context the thread function runs under a catch
+ * (irq_run_isolated, irq_fault.c).  If it faults, the action dies and
+ * irq_run_isolated returns as if it had finished, so the accounting below
+ * runs as usual; the thread then idles until the fault service detaches
+ * the action and stops it (from the service thread, never from itself).
+ * A dead action's thread function is never called again.
+ *
  * Locking.  ia_state is atomic.  The ONESHOT bit and IRQ_MASK_ONESHOT are
  * changed under id_lock.  The thread sleeps on &ia->ia_state through the
  * sleep queue (wait channel: the action), checking IA_NEED and ia_exit
@@ -147,14 +154,17 @@ irq_run_thread_fn(struct irq_action *ia)
 	bool hard = cpu_intr_p();
 	uint64_t t0 = nanouptime(), wake = ia->ia_wake_ns;
 
-	if (!hard) {
+	if (hard) {
+		ia->ia_thread_fn(ia->ia_desc->id_irq, ia->ia_dev);
+	} else {
+		if (ia->ia_dead)
+			return;		/* it faulted: never again */
 		if (wake != 0 && t0 >= wake)
 			irq_hist_add(&ia->ia_wake_hist, t0 - wake);
 		l->l_irqaction = ia;
-	}
-	ia->ia_thread_fn(ia->ia_desc->id_irq, ia->ia_dev);
-	if (!hard)
+		irq_run_isolated(ia);
 		l->l_irqaction = NULL;
+	}
 	__atomic_fetch_add(&ia->ia_nthread, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&ia->ia_thread_ns, nanouptime() - t0,
 	    __ATOMIC_RELAXED);

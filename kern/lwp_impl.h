@@ -54,6 +54,7 @@ enum lwp_stat { LSIDL = 1, LSRUN, LSONPROC, LSSLEEP, LSZOMB };
 struct turnstile;
 struct sleepq_chain;
 struct irq_action;
+struct isolate_catch;
 
 struct lwp {
 	struct md_lwp l_md;		/* must be first: cpu_switchto */
@@ -87,6 +88,9 @@ struct lwp {
 	struct lwp *l_pinned_by;	/* pinned LWP: the intr thread above it */
 	struct irq_action *l_irqaction;	/* intr thread: action whose thread
 					   function it runs now, or NULL */
+	struct isolate_catch *l_catch;	/* innermost armed catch, or NULL
+					   (kern/irq_fault.c; only the LWP
+					   itself touches it) */
 
 	/* Lifetime. */
 	vaddr_t l_stack;		/* base of its stack (above the guard) */
