@@ -33,7 +33,8 @@
  * The service thread, in plain thread context, detaches the dead action
  * (irq_remove_dead: unlink, new snapshot, wait for flows, stop the
  * action's thread, which leaves its loop by itself since it is idle, and
- * free it), then calls the driver's restart hook if the rate limit allows.
+ * free it), then calls the driver's restart hook if the rate limit allows,
+ * itself under a catch (a hook that faults fails the restart).
  *
  * Restart records.  Hooks and restart times are kept per (irq, dev) in
  * struct restart_rec, apart from the action, so that they outlive its
@@ -670,6 +671,38 @@ restart_done(const struct svc_job *j, int ret)
 	mutex_exit(&rec_lock);
 }
 
+struct hook_call {
+	irq_restart_hook_t hc_hook;
+	int hc_irq;
+	void *hc_dev;
+	int hc_ret;
+};
+
+static void
+call_hook(void *arg)
+{
+	struct hook_call *hc = arg;
+
+	hc->hc_ret = hc->hc_hook(hc->hc_irq, hc->hc_dev);
+}
+
+/* The driver's hook is driver code too: a fault in it fails the restart. */
+static int
+run_hook(const struct svc_job *j, irq_restart_hook_t hook)
+{
+	struct hook_call hc = { hook, j->sj_irq, j->sj_dev, 0 };
+	struct fault_who who = {
+		.fw_kind = "irq", .fw_irq = j->sj_irq, .fw_name = j->sj_name,
+		.fw_model = "restart", .fw_fn = (void *)hook,
+	};
+	const struct fault_report *r = isolate_call(call_hook, &hc, &who);
+
+	if (r == NULL)
+		return hc.hc_ret;
+	set_fate(r->fr_info.fi_seq, IRQ_FAULT_RESTART_FAILED);
+	return -EIO;
+}
+
 static enum irq_fault_fate
 restart(const struct svc_job *j)
 {
@@ -679,7 +712,7 @@ restart(const struct svc_job *j)
 
 	if (hook == NULL)
 		return fate;
-	ret = hook(j->sj_irq, j->sj_dev);
+	ret = run_hook(j, hook);
 	restart_done(j, ret);
 	if (ret < 0) {
 		kerr("irq %d handler \"%s\" (model %s, cpu%u): restart hook "

@@ -9,7 +9,8 @@
  * (NULL dereference, divide by zero, failed KASSERT): the system goes on,
  * the report names the line, the handler and the fault, the healthy
  * handler keeps working, a restart hook runs and its new handler works,
- * and the rate limit leaves a handler that keeps faulting dead.  A fault
+ * a hook that faults fails the restart without harm, and the rate limit
+ * leaves a handler that keeps faulting dead.  A fault
  * in hard context must panic instead: that is the death test
  * crash:irq_hard_fault (tools/check).
  *
@@ -488,6 +489,41 @@ restart_hook_runs_and_its_new_handler_works(struct ktest *t)
 	}
 }
 
+static int
+faulting_hook(int irq, void *arg)
+{
+	struct handler *h = arg;
+
+	h->h_hook_calls++;
+	fault(FK_NULL);
+	return irq;
+}
+
+static void
+a_restart_hook_that_faults_fails_the_restart(struct ktest *t)
+{
+	for (size_t i = 0; i < nitems(models); i++) {
+		struct line *ln = line_new(t, models[i], FK_DIV0);
+		struct irq_fault_info fi, hook_fi;
+		struct irq_stats st;
+		unsigned n0 = irq_fault_count();
+
+		KT_ASSERT_EQ(t, irq_set_restart_hook(ln->l_irq, &ln->l_bad,
+		    faulting_hook), 0);
+		kill_bad(t, ln, &fi);
+		KT_EXPECT_EQ(t, fi.fi_fate, IRQ_FAULT_RESTART_FAILED);
+		KT_EXPECT_EQ(t, ln->l_bad.h_hook_calls, 1U);
+		KT_ASSERT_EQ(t, irq_fault_get(n0 + 1, &hook_fi), 0);
+		KT_EXPECT_STREQ(t, hook_fi.fi_model, "restart");
+		KT_EXPECT_EQ(t, hook_fi.fi_irq, ln->l_irq);
+		KT_EXPECT_EQ(t, hook_fi.fi_vector, 14);
+		KT_EXPECT_EQ(t, irq_get_stats(ln->l_irq, &ln->l_bad, &st),
+		    -ENOENT);
+		works(t, ln->l_irq, &ln->l_good, 3);
+		line_free(ln);
+	}
+}
+
 static void
 a_handler_that_keeps_faulting_stays_dead_after_the_restart_limit(
     struct ktest *t)
@@ -531,4 +567,5 @@ KTEST_SUITE(irq_fault,
     KTEST_CASE(failed_kassert_kills_only_its_handler),
     KTEST_CASE(a_line_left_by_its_only_handler_takes_a_new_one),
     KTEST_CASE(restart_hook_runs_and_its_new_handler_works),
+    KTEST_CASE(a_restart_hook_that_faults_fails_the_restart),
     KTEST_CASE(a_handler_that_keeps_faulting_stays_dead_after_the_restart_limit));
