@@ -124,7 +124,7 @@ enum irq_polarity { IRQ_POLARITY_HIGH, IRQ_POLARITY_LOW };
 #define IRQ_MASK_DEFERRED	0x08	/* soft SPL: pending until splx */
 #define IRQ_MASK_UNHANDLED	0x10	/* nobody cared: disabled for good */
 #define IRQ_MASK_SHUTDOWN	0x20	/* no actions */
-#define IRQ_MASK_DEAD		0x40	/* every action died of a fault */
+#define IRQ_MASK_DEAD		0x80	/* every action died of a fault */
 
 struct irq_desc {
 	kmutex_t id_lock;		/* spin, IPL_HIGH: the fields below */
