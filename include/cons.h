@@ -45,6 +45,16 @@ void cons_write(const char *s, size_t n);
  */
 void cons_panic(void);
 
+/*
+ * cons_held: this CPU is inside a console section.  cons_abandon: release
+ * the console lock if this CPU holds it, for fault isolation
+ * (kern/irq_fault.c), which unwinds a handler that faulted in the middle
+ * of a message and must not leave the lock taken.  Context: any,
+ * interrupts off.
+ */
+bool cons_held(void);
+void cons_abandon(void);
+
 /* cons_panicking: true once cons_panic() has been called. */
 bool cons_panicking(void);
 

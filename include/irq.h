@@ -189,14 +189,15 @@ int irq_get_stats(int irq, void *dev, struct irq_stats *st);
 
 /*
  * irq_line_count: interrupts taken on irq (all CPUs), and irq_line_disabled:
- * whether the line has been disabled, by disable_irq or by the unhandled-
- * interrupt rule.  Context: any.
+ * whether the line has been disabled, by disable_irq, by the unhandled-
+ * interrupt rule, or because every handler on it died of a fault.
+ * Context: any.
  */
 uint64_t irq_line_count(int irq);
 bool irq_line_disabled(int irq);
 
 /*
- * Storm control (docs/storm-control.md).  A line whose handlers (primary
+ * Storm control (docs/interrupts.md).  A line whose handlers (primary
  * and thread functions, wherever they run) take more than a budget of
  * one CPU's time over a window is throttled: masked, and its handlers run
  * by a polling thread at a bounded rate, in hard interrupt context at the
@@ -230,5 +231,93 @@ int irq_get_storm_stats(int irq, struct irq_storm_stats *st);
  * Context: any.  Returns the budget it replaces.
  */
 unsigned irq_set_storm_budget(unsigned pct);
+
+/*
+ * Fault isolation (kern/irq_fault.c; docs/interrupts.md).  A thread
+ * function that faults (#PF, #GP, #UD, #DE, #BR, #SS, #AC) or fails a
+ * KASSERT while running in thread context, holding no spin lock, kills
+ * only its action: the action stops being called, is detached (its line
+ * masked meanwhile unless another live action shares it), a report is
+ * logged and kept, and the driver's restart hook, if any, is called.  In
+ * hard interrupt context the same fault panics, naming the IRQ and the
+ * handler.  Soft interrupt handlers are isolated by their dispatcher and
+ * reported here too (fi_kind "softint", fi_irq -1).
+ */
+#define IRQ_FAULT_RING		16	/* reports kept */
+#define IRQ_FAULT_MSG_MAX	160
+
+/* What became of a faulted handler. */
+enum irq_fault_fate {
+	IRQ_FAULT_PENDING,		/* the fault service is still at it */
+	IRQ_FAULT_DEAD,			/* detached; it had no restart hook */
+	IRQ_FAULT_RESTARTED,		/* detached; its hook re-requested it */
+	IRQ_FAULT_RESTART_FAILED,	/* detached; its hook returned an error */
+	IRQ_FAULT_KEPT_DEAD,		/* detached; the rate limit refused a
+					   restart */
+	IRQ_FAULT_FREED,		/* its driver freed it before the service
+					   could */
+	IRQ_FAULT_REPORTED,		/* not an IRQ action (a soft interrupt):
+					   its dispatcher decides */
+};
+
+/* The summary of one fault report (irq_fault_get). */
+struct irq_fault_info {
+	unsigned fi_seq;		/* 0 for the first fault since boot */
+	char fi_kind[8];		/* "irq" or "softint" */
+	int fi_irq;			/* -1 for a soft interrupt */
+	char fi_name[24];		/* the handler's name */
+	char fi_model[12];		/* the model it ran under: "thread" ... */
+	char fi_fn[48];			/* its function, symbolized */
+	unsigned fi_cpu;		/* the CPU it faulted on */
+	char fi_lwp[24];		/* the LWP that ran it */
+	int fi_vector;			/* exception vector; -1: KASSERT, panic */
+	char fi_what[32];		/* "page fault", "divide error",
+					   "assertion", "panic()" ... */
+	uint64_t fi_pc;			/* faulting instruction (0: KASSERT) */
+	uint64_t fi_addr;		/* page fault: the address */
+	char fi_msg[IRQ_FAULT_MSG_MAX];	/* the whole message */
+	int fi_spinlocks;		/* spin locks held (all at the call) */
+	uint64_t fi_ns;			/* nanouptime() of the fault */
+	enum irq_fault_fate fi_fate;
+};
+
+/* irq_fault_count: faults isolated since boot.  Context: any. */
+unsigned irq_fault_count(void);
+
+/*
+ * irq_fault_get: copy the report of fault seq (0 .. irq_fault_count()-1)
+ * into *out.  Only the last IRQ_FAULT_RING are kept.  Context: any,
+ * below IPL_HIGH.  Returns 0, -ENOENT (no such fault yet) or -ERANGE
+ * (overwritten since).
+ */
+int irq_fault_get(unsigned seq, struct irq_fault_info *out);
+
+/*
+ * irq_print_faults: print every kept report, oldest first: who, where,
+ * what, the fate, the registers and the backtrace.  Context: thread.
+ */
+void irq_print_faults(void);
+
+/* irq_fault_fate_name: "pending", "dead", "restarted" ... */
+const char *irq_fault_fate_name(enum irq_fault_fate fate);
+
+/*
+ * A restart hook: called in thread context, with no lock held, after
+ * dev's faulted action on irq has been detached.  It may sleep.  It
+ * should reset the device and re-request its interrupt with the same dev
+ * (request_threaded_irq); it returns the IRQ it re-requested on (irq, or
+ * another if it had to allocate new vectors) or a negative errno if the
+ * device stays off.  The hook stays registered for the new action.
+ */
+typedef int (*irq_restart_hook_t)(int irq, void *dev);
+
+/*
+ * irq_set_restart_hook: register hook (NULL: none) for dev's action on
+ * irq.  Restarts are rate-limited: after irq_restarts= (default 3)
+ * restarts within irq_restart_window= seconds (default 60), a further
+ * fault leaves the handler dead, with a log line.  Context: thread.
+ * Returns 0 or -ENOENT (no such action).
+ */
+int irq_set_restart_hook(int irq, void *dev, irq_restart_hook_t hook);
 
 #endif

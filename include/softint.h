@@ -65,4 +65,13 @@ void softint_disestablish(void *cookie);
 /* softint_runs: how many times the handler has run, on all CPUs. */
 uint64_t softint_runs(void *cookie);
 
+/*
+ * softint_faulted: whether the handler was killed by a fault (an
+ * exception or a failed KASSERT in it; the report is kept with the
+ * interrupt handlers', irq_fault_get, kind "softint").  A killed handler
+ * is never called again; *dropped (if not NULL) gets the due runs skipped
+ * since.  Context: any.
+ */
+bool softint_faulted(void *cookie, uint64_t *dropped);
+
 #endif

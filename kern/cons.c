@@ -34,7 +34,8 @@
  *
  * Locking rules: cons_owner is changed only by compare-and-swap from 0
  * (acquire), by its owner storing 0 (release), and by a take-over after
- * cons_panic().  cons_output is written before other CPUs print and read
+ * cons_panic(), and by cons_abandon() of a section a fault unwound.
+ * cons_output is written before other CPUs print and read
  * without a lock.  Context: every function may be called from any
  * context, including hard interrupt, NMI, and with spin mutexes held.
  */
@@ -121,6 +122,20 @@ cons_exit(uint64_t s)
 			__atomic_store_n(&cons_owner, 0, __ATOMIC_RELEASE);
 	}
 	intr_restore(s & ~CONS_LOCKED);
+}
+
+bool
+cons_held(void)
+{
+	return __atomic_load_n(&cons_owner, __ATOMIC_RELAXED) ==
+	    cpu_number() + 1;
+}
+
+void
+cons_abandon(void)
+{
+	if (cons_held())
+		__atomic_store_n(&cons_owner, 0, __ATOMIC_RELEASE);
 }
 
 /* cons_emit: one character to the device; the caller is in a section. */

@@ -6,8 +6,9 @@
  * (tools/check) can boot a child kernel and check that it panics with the
  * promised message and a symbolized backtrace.  A crash that does not
  * crash returns, and the kernel reports failure.  The irq_* ones run a
- * handler that breaks a rule of its interrupt context: the panic must
- * name the IRQ, the handler, its function and its model.
+ * handler that breaks a rule of its interrupt context, or faults there
+ * (which fault isolation must not take): the panic must name the IRQ,
+ * the handler, its function and its model.
  */
 #include <condvar.h>
 #include <cpu.h>
@@ -245,6 +246,24 @@ thread_fn_rwlock(int irq, void *dev)
 	return IRQ_HANDLED;
 }
 
+/* A fault or failed KASSERT in hard context is not isolated: it panics. */
+static NOINLINE irqreturn_t
+thread_fn_null(int irq, void *dev)
+{
+	volatile uintptr_t bad = 0x10;
+
+	return *(volatile int *)bad == 0 ? IRQ_HANDLED : IRQ_NONE;
+}
+
+static NOINLINE irqreturn_t
+primary_kassert(int irq, void *dev)
+{
+	volatile int two = 2;
+
+	KASSERTMSG(two == 3, "crash test: assertion in a primary handler");
+	return IRQ_HANDLED;
+}
+
 static irqreturn_t wake_thread(int irq, void *dev) { return IRQ_WAKE_THREAD; }
 
 static NOINLINE irqreturn_t
@@ -280,6 +299,8 @@ static void crash_irq_hard_mutex(void) { raise_handler(wake_thread, thread_fn_mu
 static void crash_irq_hard_rwlock(void) { raise_handler(wake_thread, thread_fn_rwlock, IRQ_MODE_HARD); }
 static void crash_irq_hard_cv_wait(void) { raise_handler(wake_thread, thread_fn_cv_wait, IRQ_MODE_HARD); }
 static void crash_irq_primary_mutex(void) { raise_handler(primary_mutex, NULL, IRQ_MODE_HARD); }
+static void crash_irq_hard_fault(void) { raise_handler(wake_thread, thread_fn_null, IRQ_MODE_HARD); }
+static void crash_irq_primary_kassert(void) { raise_handler(primary_kassert, NULL, IRQ_MODE_HARD); }
 static void crash_irq_lazy_cv_wait(void) { raise_handler(wake_thread, thread_fn_cv_wait, IRQ_MODE_LAZY); }
 static void crash_irq_source_timed_sleep(void) { raise_handler(wake_thread, thread_fn_timed_sleep, IRQ_MODE_SOURCE); }
 
@@ -328,6 +349,8 @@ static const struct {
 	{ "irq_hard_rwlock", crash_irq_hard_rwlock },
 	{ "irq_hard_cv_wait", crash_irq_hard_cv_wait },
 	{ "irq_primary_mutex", crash_irq_primary_mutex },
+	{ "irq_hard_fault", crash_irq_hard_fault },
+	{ "irq_primary_kassert", crash_irq_primary_kassert },
 };
 
 void

@@ -23,6 +23,12 @@
  * rule panics with the IRQ, the handler's name and function, and the
  * model.
  *
+ * Faulted handlers (irq_fault.c): an action whose thread function faulted
+ * is marked dead, its line masked (IRQ_MASK_DEAD) while only dead actions
+ * are left on it, and detached by the fault service (irq_remove_dead,
+ * which shares action_detach with free_irq).  free_irq of an action the
+ * service has detached does nothing.
+ *
  * Unhandled interrupts: of every 100,000 interrupts of a line, if 99,900
  * or more found no handler claiming them, the line is masked for good
  * (IRQ_MASK_UNHANDLED) with a log line naming it and its handlers.
@@ -59,6 +65,7 @@
 #include <kern/ksyms.h>
 #include <kern/lwp_impl.h>
 #include <kern/md.h>
+#include <kern/panic_impl.h>
 
 #include <machine/cpuvar.h>
 
@@ -103,6 +110,7 @@ irq_init(void)
 {
 	mutex_init(&irq_request_lock, MUTEX_DEFAULT, IPL_NONE);
 	irq_storm_init();
+	irq_fault_init();
 }
 
 /* Histograms. */
@@ -505,6 +513,8 @@ request_threaded_irq(int irq, irq_handler_t handler, irq_handler_t thread_fn,
 		return refuse(irq, name, -EINVAL, "no name");
 	if (mode == IRQ_MODE_DEFAULT)
 		mode = default_mode(flags, thread_fn != NULL);
+	if (thread_fn != NULL)
+		irq_fault_service_start();
 	mutex_enter(&irq_request_lock);
 	why = request_refusal(desc, handler, thread_fn, flags, dev, prio, mode,
 	    &error);
@@ -530,6 +540,7 @@ request_threaded_irq(int irq, irq_handler_t handler, irq_handler_t thread_fn,
 		desc->id_nthreaded++;
 	if (n == 0)
 		line_startup(desc, flags);
+	irq_update_dead_mask(desc);
 	mutex_exit(&desc->id_lock);
 	snap_free(desc, old, n);
 	source_prio_update(desc);
@@ -537,26 +548,18 @@ request_threaded_irq(int irq, irq_handler_t handler, irq_handler_t thread_fn,
 	return 0;
 }
 
-void
-free_irq(int irq, void *dev)
+/*
+ * Unlink ia, wait until no flow can see it, stop its thread: free_irq but
+ * for freeing ia.  irq_request_lock held.
+ */
+static void
+action_detach(struct irq_desc *desc, struct irq_action *ia)
 {
-	struct irq_desc *desc = irq_to_desc(irq);
-	struct irq_action *ia, *const *old;
-	struct snapshot snap;
+	unsigned n = count_actions(desc);
+	struct snapshot snap = snap_alloc(n - 1);
+	struct irq_action *const *old;
 	bool stormed = false;
-	unsigned n;
 
-	KASSERTMSG(!cpu_intr_p(), "free_irq(%d) from interrupt context", irq);
-	KASSERTMSG(desc != NULL, "free_irq: no IRQ %d", irq);
-	KASSERTMSG(desc->id_flow != IRQ_FLOW_PERCPU,
-	    "free_irq: IRQ %d (%s) is a per-CPU line, never freed", irq,
-	    desc->id_name);
-	mutex_enter(&irq_request_lock);
-	ia = find_action(desc, dev);
-	KASSERTMSG(ia != NULL, "free_irq: IRQ %d has no action for dev %p",
-	    irq, dev);
-	n = count_actions(desc);
-	snap = snap_alloc(n - 1);
 	mutex_enter(&desc->id_lock);
 	unlink_action(desc, ia);
 	old = snap_publish(desc, snap);
@@ -569,6 +572,7 @@ free_irq(int irq, void *dev)
 		irq_mask_clear(desc, IRQ_MASK_DISABLED | IRQ_MASK_UNHANDLED);
 		stormed = irq_storm_shutdown(desc);
 	}
+	irq_update_dead_mask(desc);
 	mutex_exit(&desc->id_lock);
 	snap_free(desc, old, n);	/* no flow sees ia any more */
 	irq_wait_threads(desc, ia);	/* nor any runner */
@@ -580,8 +584,68 @@ free_irq(int irq, void *dev)
 		irq_source_thread_stop(desc);
 	else
 		source_prio_update(desc);
+	irq_fault_unqueue(ia);		/* nothing can queue it now */
+}
+
+void
+free_irq(int irq, void *dev)
+{
+	struct irq_desc *desc = irq_to_desc(irq);
+	struct irq_action *ia;
+
+	KASSERTMSG(!cpu_intr_p(), "free_irq(%d) from interrupt context", irq);
+	KASSERTMSG(desc != NULL, "free_irq: no IRQ %d", irq);
+	KASSERTMSG(desc->id_flow != IRQ_FLOW_PERCPU,
+	    "free_irq: IRQ %d (%s) is a per-CPU line, never freed", irq,
+	    desc->id_name);
+	mutex_enter(&irq_request_lock);
+	ia = find_action(desc, dev);
+	if (ia == NULL && irq_fault_detached(irq, dev)) {
+		/* It died of a fault and the fault service detached it. */
+		irq_fault_forget(irq, dev);
+		mutex_exit(&irq_request_lock);
+		return;
+	}
+	KASSERTMSG(ia != NULL, "free_irq: IRQ %d has no action for dev %p",
+	    irq, dev);
+	action_detach(desc, ia);
+	irq_fault_forget(irq, dev);
 	mutex_exit(&irq_request_lock);
 	kmem_free(ia, sizeof(*ia));
+}
+
+bool
+irq_remove_dead(int irq, void *dev)
+{
+	struct irq_desc *desc = irq_to_desc(irq);
+	struct irq_action *ia;
+
+	if (desc == NULL)
+		return false;
+	mutex_enter(&irq_request_lock);
+	ia = find_action(desc, dev);
+	if (ia != NULL && ia->ia_dead)
+		action_detach(desc, ia);
+	else
+		ia = NULL;
+	mutex_exit(&irq_request_lock);
+	if (ia != NULL)
+		kmem_free(ia, sizeof(*ia));
+	return ia != NULL;
+}
+
+void
+irq_update_dead_mask(struct irq_desc *desc)
+{
+	bool live = false;
+
+	KASSERT(mutex_owned(&desc->id_lock));
+	for (struct irq_action *ia = desc->id_actions; ia; ia = ia->ia_next)
+		live |= !ia->ia_dead;
+	if (desc->id_actions != NULL && !live)
+		irq_mask_set(desc, IRQ_MASK_DEAD);
+	else if (desc->id_mask & IRQ_MASK_DEAD)
+		irq_mask_clear(desc, IRQ_MASK_DEAD);
 }
 
 /* Enable and disable (lazy: see irq_flow.c). */
@@ -772,23 +836,48 @@ static const char *const mode_upper[IRQ_NMODES] = {
 	[IRQ_MODE_SOURCE] = "SOURCE",
 };
 
+void
+irq_describe(const struct irq_action *ia, bool hard, char *buf, size_t size)
+{
+	char fn[64];
+
+	ksym_format((uintptr_t)(hard && ia->ia_thread_fn == NULL ?
+	    (void *)ia->ia_handler : (void *)ia->ia_thread_fn), fn, sizeof(fn));
+	snprintf(buf, size, "irq %d handler \"%s\" (%s, IRQ_MODE_%s, %s)",
+	    ia->ia_desc->id_irq, ia->ia_name, fn,
+	    hard ? (ia->ia_mode == IRQ_MODE_HARD ? "HARD" : "HARD primary") :
+	    mode_upper[ia->ia_mode],
+	    hard ? "hard interrupt context" : "interrupt thread");
+}
+
+bool
+irq_hard_culprit(char *buf, size_t size)
+{
+	uint64_t was = intr_save();
+	struct cpu_data *cd = &curcpu()->ci_data;
+	struct irq_action *ia = cd->cpu_intr_depth > 0 ?
+	    cd->cpu_intr_action : NULL;
+
+	intr_restore(was);
+	if (ia == NULL)
+		return false;
+	irq_describe(ia, true, buf, size);
+	return true;
+}
+
+/* A broken rule panics even inside isolate_call (kern/isolate.h). */
 static void __noreturn
 rule_broken(struct irq_action *ia, bool hard, const char *what,
     const char *obj, const char *why)
 {
-	char fn[64];
+	char who[160];
 
 	if (ia == NULL)
-		panic("%s%s%s in hard interrupt context: %s", what,
+		panic_nocatch("%s%s%s in hard interrupt context: %s", what,
 		    obj ? " " : "", obj ? obj : "", why);
-	ksym_format((uintptr_t)(hard && ia->ia_thread_fn == NULL ?
-	    (void *)ia->ia_handler : (void *)ia->ia_thread_fn), fn, sizeof(fn));
-	panic("irq %d handler \"%s\" (%s, IRQ_MODE_%s, %s): %s%s%s: %s",
-	    ia->ia_desc->id_irq, ia->ia_name, fn,
-	    hard ? (ia->ia_mode == IRQ_MODE_HARD ? "HARD" : "HARD primary") :
-	    mode_upper[ia->ia_mode],
-	    hard ? "hard interrupt context" : "interrupt thread",
-	    what, obj ? " " : "", obj ? obj : "", why);
+	irq_describe(ia, hard, who, sizeof(who));
+	panic_nocatch("%s: %s%s%s: %s", who, what, obj ? " " : "",
+	    obj ? obj : "", why);
 }
 
 void
@@ -870,8 +959,8 @@ irq_line_disabled(int irq)
 {
 	struct irq_desc *desc = irq_to_desc(irq);
 
-	return desc != NULL &&
-	    (desc->id_depth > 0 || (desc->id_mask & IRQ_MASK_UNHANDLED));
+	return desc != NULL && (desc->id_depth > 0 ||
+	    (desc->id_mask & (IRQ_MASK_UNHANDLED | IRQ_MASK_DEAD)));
 }
 
 static const char *
@@ -879,6 +968,8 @@ line_state(const struct irq_desc *desc)
 {
 	if (desc->id_mask & IRQ_MASK_UNHANDLED)
 		return "dead";
+	if (desc->id_mask & IRQ_MASK_DEAD)
+		return "faulted";
 	if (desc->id_depth > 0)
 		return "disabled";
 	if (desc->id_mask & IRQ_MASK_SHUTDOWN)
@@ -895,6 +986,8 @@ action_state(const struct irq_action *ia)
 {
 	unsigned st = ia->ia_work.iw_state;
 
+	if (ia->ia_dead)
+		return "dead";
 	if (ia->ia_blocked)
 		return "blocked";
 	if (st & IW_ACTIVE)

@@ -169,6 +169,10 @@ run_actions(struct irq_desc *desc, uint64_t *now)
 		struct irq_action *ia = *snap;
 		irqreturn_t r;
 
+		if (ia->ia_dead) {	/* its thread function faulted */
+			t1 = t0;
+			continue;
+		}
 		cd->cpu_intr_action = ia;
 		r = ia->ia_handler(desc->id_irq, ia->ia_dev);
 		KASSERTMSG((r & ~(IRQ_HANDLED | IRQ_WAKE_THREAD)) == 0,
@@ -221,7 +225,7 @@ flow_begin(struct irq_desc *desc)
 		return false;
 	}
 	if (desc->id_mask & (IRQ_MASK_ONESHOT | IRQ_MASK_UNHANDLED |
-	    IRQ_MASK_BLOCKED | IRQ_MASK_THROTTLED)) {
+	    IRQ_MASK_BLOCKED | IRQ_MASK_THROTTLED | IRQ_MASK_DEAD)) {
 		desc->id_pending_edge = true;
 		return false;
 	}
@@ -251,7 +255,8 @@ flow_run(struct irq_desc *desc)
 		throttled |= irq_storm_check(desc, now);
 	} while (desc->id_pending_edge && desc->id_depth == 0 &&
 	    desc->id_oneshot == 0 &&
-	    !(desc->id_mask & (IRQ_MASK_UNHANDLED | IRQ_MASK_THROTTLED)));
+	    !(desc->id_mask &
+	    (IRQ_MASK_UNHANDLED | IRQ_MASK_THROTTLED | IRQ_MASK_DEAD)));
 	return throttled;
 }
 

@@ -72,6 +72,19 @@ struct irq_action {
 	volatile bool ia_exit;		/* free_irq tells the thread to end */
 	volatile uint64_t ia_wake_ns;	/* when the thread was last woken */
 
+	/*
+	 * Fault isolation (irq_fault.c).  ia_dead is set once, under
+	 * id_lock, when the thread function faulted: from then on neither
+	 * handler is called.  The fault service queue links dead actions
+	 * until it detaches them (its lock covers the other fields).
+	 */
+	volatile bool ia_dead;
+	bool ia_fault_queued;
+	struct irq_action *ia_fault_next;
+	unsigned ia_fault_seq;		/* its report (irq_fault_get) */
+	unsigned ia_fault_cpu;
+	const char *ia_fault_model;
+
 	/* Statistics (atomic adds; read without locks). */
 	uint64_t ia_nprimary, ia_nhandled, ia_nwoken, ia_nthread;
 	uint64_t ia_primary_ns, ia_thread_ns;
@@ -113,6 +126,7 @@ enum irq_polarity { IRQ_POLARITY_HIGH, IRQ_POLARITY_LOW };
 #define IRQ_MASK_SHUTDOWN	0x20	/* no actions */
 #define IRQ_MASK_BLOCKED	0x40	/* a LAZY thread function blocked */
 #define IRQ_MASK_THROTTLED	0x80	/* storm: the poller services it */
+#define IRQ_MASK_DEAD		0x100	/* every action died of a fault */
 
 struct irq_desc {
 	kmutex_t id_lock;		/* spin, IPL_HIGH: the fields below */
@@ -239,6 +253,45 @@ void irq_run_thread_fn(struct irq_action *ia);
 /* irq_action_runs_before: a's handlers run before b's (priority, then age). */
 bool irq_action_runs_before(const struct irq_action *a,
     const struct irq_action *b);
+
+/*
+ * Fault isolation (irq_fault.c).  irq_run_isolated: run ia's thread
+ * function under a catch; if it faults, the action dies (marked, its line
+ * masked unless another live action shares it, queued for the fault
+ * service) and this returns normally.  Context: thread.
+ */
+void irq_run_isolated(struct irq_action *ia);
+/* irq_fault_init: the fault ring and service state (irq_init). */
+void irq_fault_init(void);
+/* irq_fault_service_start: start the fault service thread if not yet.  Context: thread. */
+void irq_fault_service_start(void);
+/*
+ * irq_fault_unqueue: free_irq is about to free ia: take it off the fault
+ * service's queue.  irq_fault_forget: dev's action on irq was freed by
+ * its driver: drop its restart hook and history.  irq_fault_detached:
+ * was dev's action on irq detached by the fault service (so free_irq
+ * has nothing to do)?  Context: thread, irq_request_lock held.
+ */
+void irq_fault_unqueue(struct irq_action *ia);
+void irq_fault_forget(int irq, void *dev);
+bool irq_fault_detached(int irq, void *dev);
+/*
+ * irq_remove_dead: detach and free dev's action on irq if it is dead
+ * (the fault service's free_irq).  Returns whether it did.  Context:
+ * thread; takes irq_request_lock.
+ */
+bool irq_remove_dead(int irq, void *dev);
+/* irq_update_dead_mask: IRQ_MASK_DEAD iff actions remain and all are dead.  id_lock held. */
+void irq_update_dead_mask(struct irq_desc *desc);
+/*
+ * irq_describe: `irq N handler "name" (fn+0x0, IRQ_MODE_X, where)` for
+ * ia in hard context or not, into buf; the words of every panic that
+ * blames a handler.  irq_hard_culprit: the same for the handler this CPU
+ * runs in hard interrupt context; false if none.  Context: any.
+ */
+void irq_describe(const struct irq_action *ia, bool hard, char *buf,
+    size_t size);
+bool irq_hard_culprit(char *buf, size_t size);
 
 /* irq_note_interrupt: the unhandled-interrupt rule, after each flow. */
 void irq_note_interrupt(struct irq_desc *desc, irqreturn_t ret);

@@ -1,7 +1,7 @@
 /*
  * irq_storm.c: storm control: a source whose handlers take too much CPU
  * time is throttled (masked and polled at a bounded rate) until it calms
- * down.  docs/storm-control.md is the long version.
+ * down.  docs/interrupts.md ("Storm control") is the long version.
  *
  * Measuring.  Every line keeps the handler time of the current window in
  * id_storm_ns: the flow charges the whole of its run of the primaries

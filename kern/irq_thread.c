@@ -36,6 +36,14 @@
  * or preempted) to the line's storm budget (irq_storm.c; in hard context
  * the flow's charge covers it).
  *
+ * Faults: in thread context (every threaded model) the thread function
+ * runs under a catch (irq_run_isolated, irq_fault.c).  If it faults, the
+ * action dies and irq_run_isolated returns as if it had finished, so the
+ * runner's accounting and work protocol go on as usual (a pinned LWP
+ * beneath a lazy thread resumes as after any run); the fault service
+ * then detaches the action (from its own thread, never from a runner).
+ * A dead action's thread function is never called again.
+ *
  * Queue entries (a CPU's level queue, a line's source queue) carry
  * IW_QUEUED, which the runner that popped the entry clears only after its
  * claim, so free_irq (which waits for the work to be idle) cannot free an
@@ -452,14 +460,17 @@ irq_run_thread_fn(struct irq_action *ia)
 	uint64_t base = hard ? 0 : cpu_time_base(l);
 	uint64_t t0 = nanouptime(), wake = ia->ia_wake_ns, t1;
 
-	if (!hard) {
+	if (hard) {
+		ia->ia_thread_fn(ia->ia_desc->id_irq, ia->ia_dev);
+		t1 = nanouptime();
+	} else {
+		if (ia->ia_dead)
+			return;		/* it faulted: never again */
 		if (wake != 0 && t0 >= wake)
 			irq_hist_add(&ia->ia_wake_hist, t0 - wake);
 		l->l_irqaction = ia;
-	}
-	ia->ia_thread_fn(ia->ia_desc->id_irq, ia->ia_dev);
-	t1 = nanouptime();
-	if (!hard) {
+		irq_run_isolated(ia);
+		t1 = nanouptime();
 		l->l_irqaction = NULL;
 		irq_storm_charge(ia->ia_desc,
 		    cpu_time_base(l) - base + (t1 - t0));

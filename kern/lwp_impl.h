@@ -58,6 +58,7 @@ struct turnstile;
 struct sleepq_chain;
 struct irq_action;
 struct softint;
+struct isolate_catch;
 
 struct lwp {
 	struct md_lwp l_md;		/* must be first: cpu_switchto */
@@ -95,6 +96,9 @@ struct lwp {
 	struct intr_level *l_ilevel;	/* lazy intr thread: its level */
 	struct intr_work *l_iwork;	/* lazy intr thread: work it runs */
 	struct lwp *l_pool_next;	/* lazy intr thread: parked list */
+	struct isolate_catch *l_catch;	/* innermost armed catch, or NULL
+					   (kern/irq_fault.c; only the LWP
+					   itself touches it) */
 
 	/* Lifetime. */
 	vaddr_t l_stack;		/* base of its stack (above the guard) */

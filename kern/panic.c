@@ -8,6 +8,13 @@
  * backtrace, then powers off with the panic status.  A second panic on any
  * CPU while the first is in progress halts quietly, except that a recursive
  * panic on the panicking CPU itself prints one line and powers off at once.
+ *
+ * Fault isolation (kern/irq_fault.c): panic() and a failed KASSERT first
+ * offer themselves to isolate_panic, which unwinds to the current LWP's
+ * armed catch when the fault may be isolated (thread context, no spin
+ * lock beyond those held at the catch) and returns otherwise.
+ * panic_nocatch is for the rules the kernel promises to panic on.  A
+ * panic in hard interrupt context also names the IRQ and the handler.
  */
 #include <cons.h>
 #include <cpu.h>
@@ -15,6 +22,8 @@
 #include <printf.h>
 #include <reboot.h>
 
+#include <kern/irq_impl.h>
+#include <kern/isolate.h>
 #include <kern/lwp_impl.h>
 #include <kern/panic_impl.h>
 
@@ -53,10 +62,13 @@ static __noreturn void
 panic_report(struct trapframe *tf, const char *fmt, va_list ap)
 {
 	struct lwp *l = curlwp;
+	char culprit[160];
 
 	printf("panic: ");
 	vprintf(fmt, ap);
 	printf("\ncpu%u, lwp %s\n", cpu_number(), l != NULL ? l->l_name : "?");
+	if (tf == NULL && irq_hard_culprit(culprit, sizeof(culprit)))
+		printf("in %s\n", culprit);
 	if (tf != NULL)
 		cpu_dump_frame(tf);
 	else
@@ -64,8 +76,30 @@ panic_report(struct trapframe *tf, const char *fmt, va_list ap)
 	cpu_poweroff(POWEROFF_PANIC);
 }
 
+/* Offer a panic to fault isolation; returns if nobody takes it. */
+static void
+try_isolate(const char *what, uint64_t fp, const char *fmt, va_list ap)
+{
+	va_list aq;
+
+	va_copy(aq, ap);
+	isolate_panic(what, fp, fmt, aq);
+	va_end(aq);
+}
+
 void
 panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	try_isolate("panic()", (uint64_t)__builtin_frame_address(0), fmt, ap);
+	panic_enter();
+	panic_report(NULL, fmt, ap);
+}
+
+void
+panic_nocatch(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -84,6 +118,16 @@ panic_frame(struct trapframe *tf, const char *fmt, ...)
 	panic_report(tf, fmt, ap);
 }
 
+static void
+kassert_isolate(uint64_t fp, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	try_isolate("assertion", fp, fmt, ap);
+	va_end(ap);
+}
+
 void
 kassert_fail(const char *expr, const char *file, int line, const char *fmt, ...)
 {
@@ -95,6 +139,9 @@ kassert_fail(const char *expr, const char *file, int line, const char *fmt, ...)
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
 	}
-	panic("%s%sassertion \"%s\" failed: file \"%s\", line %d",
+	kassert_isolate((uint64_t)__builtin_frame_address(0),
+	    "%s%sassertion \"%s\" failed: file \"%s\", line %d", msg,
+	    fmt != NULL ? ": " : "", expr, file, line);
+	panic_nocatch("%s%sassertion \"%s\" failed: file \"%s\", line %d",
 	    msg, fmt != NULL ? ": " : "", expr, file, line);
 }

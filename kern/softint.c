@@ -14,6 +14,13 @@
  * one CPU, and a blocked handler does not hold back its level (spare
  * threads); see intr_lazy.h.
  *
+ * Faults: every handler runs under a catch (kern/isolate.h).  One that
+ * faults (an exception or a failed KASSERT) is killed: the report is kept
+ * with the interrupt handlers' (irq_fault_get, kind "softint"), the
+ * handler is never called again, later schedules of it are counted and
+ * dropped, and the thread that ran it goes back to its level, resuming
+ * the LWP it had pinned.  The driver still disestablishes it as usual.
+ *
  * softint_disestablish sets si_dying and waits, on the channel si, until
  * every CPU's unit is idle; a runner that leaves a unit idle while some
  * disestablish waits (the global count disestablishing) wakes the channel
@@ -32,8 +39,10 @@
 #include <softint.h>
 #include <printf.h>
 #include <spl.h>
+#include <string.h>
 
 #include <kern/intr_lazy.h>
+#include <kern/isolate.h>
 #include <kern/ksyms.h>
 #include <kern/lwp_impl.h>
 
@@ -52,7 +61,10 @@ struct softint {
 	unsigned si_flags;
 	ipl_t si_ipl;
 	volatile bool si_dying;
+	volatile bool si_dead;		/* it faulted: never called again */
+	char si_name[32];		/* its function, for fault reports */
 	uint64_t si_runs;		/* atomic */
+	uint64_t si_dropped;		/* atomic: due runs skipped, dead */
 	struct softint_cpu si_cpu[MAXCPUS];
 };
 
@@ -72,19 +84,48 @@ static const struct intr_work_ops softint_ops = {
 };
 
 static void
+call_isolated(void *arg)
+{
+	struct softint *si = arg;
+
+	si->si_func(si->si_arg);
+}
+
+/* Kill si after its fault r (logged already by isolate_call). */
+static void
+handler_died(struct softint *si, const struct fault_report *r)
+{
+	si->si_dead = true;
+	kerr("softint %s: killed by fault #%u; later schedules are dropped "
+	    "until it is disestablished", si->si_name, r->fr_info.fi_seq);
+}
+
+static void
 call_handler(struct softint *si)
 {
 	struct lwp *l = curlwp;
 	bool giant = !(si->si_flags & SOFTINT_MPSAFE);
+	const struct fault_who who = {
+		.fw_kind = "softint", .fw_irq = -1, .fw_name = si->si_name,
+		.fw_model = "softint", .fw_fn = (void *)si->si_func,
+	};
+	const struct fault_report *r;
 
+	if (si->si_dead) {
+		__atomic_fetch_add(&si->si_dropped, 1, __ATOMIC_RELAXED);
+		return;
+	}
 	l->l_softint = si;
 	if (giant)
 		mutex_enter(&softint_giant);
-	si->si_func(si->si_arg);
+	r = isolate_call(call_isolated, si, &who);
 	if (giant)
 		mutex_exit(&softint_giant);
 	l->l_softint = NULL;
-	__atomic_fetch_add(&si->si_runs, 1, __ATOMIC_RELAXED);
+	if (r != NULL)
+		handler_died(si, r);
+	else
+		__atomic_fetch_add(&si->si_runs, 1, __ATOMIC_RELAXED);
 }
 
 /*
@@ -111,6 +152,19 @@ softint_run(struct intr_work *iw)
 		sleepq_wakeup(si, ~0U);	/* si only as a channel: may be freed */
 }
 
+static void
+name_handler(struct softint *si)
+{
+	uintptr_t off;
+	const char *sym = ksym_lookup((uintptr_t)si->si_func, &off);
+
+	if (sym != NULL && off == 0)
+		strlcpy(si->si_name, sym, sizeof(si->si_name));
+	else
+		ksym_format((uintptr_t)si->si_func, si->si_name,
+		    sizeof(si->si_name));
+}
+
 void *
 softint_establish(unsigned flags, void (*func)(void *), void *arg)
 {
@@ -130,6 +184,7 @@ softint_establish(unsigned flags, void (*func)(void *), void *arg)
 	si->si_arg = arg;
 	si->si_flags = flags;
 	si->si_ipl = level_ipl[level];
+	name_handler(si);
 	for (unsigned i = 0; i < MAXCPUS; i++) {
 		intr_work_init(&si->si_cpu[i].sc_work, &softint_ops);
 		si->si_cpu[i].sc_si = si;
@@ -201,12 +256,20 @@ softint_runs(void *cookie)
 	return __atomic_load_n(&si->si_runs, __ATOMIC_RELAXED);
 }
 
+bool
+softint_faulted(void *cookie, uint64_t *dropped)
+{
+	struct softint *si = cookie;
+
+	if (dropped != NULL)
+		*dropped = __atomic_load_n(&si->si_dropped, __ATOMIC_RELAXED);
+	return si->si_dead;
+}
+
 const char *
 softint_describe(const struct softint *si, char *buf, size_t size)
 {
-	char fn[48];
-
-	snprintf(buf, size, "%s at %s", ksym_format((uintptr_t)si->si_func, fn,
-	    sizeof(fn)), ipl_name(si->si_ipl));
+	snprintf(buf, size, "%s at %s%s", si->si_name, ipl_name(si->si_ipl),
+	    si->si_dead ? " (dead of a fault)" : "");
 	return buf;
 }

@@ -86,11 +86,15 @@ assertion "x" failed
   panic: irq 68 handler "crasher" (thread_fn_kmem_sleep+0, IRQ_MODE_THREAD, interrupt thread): kmem_alloc with KM_SLEEP: interrupt threads may block only on mutexes and rwlocks
   panic: irq 68 handler "crasher" (thread_fn_cv_wait+0, IRQ_MODE_LAZY, interrupt thread): sleep on crashcv: interrupt threads may block only on mutexes and rwlocks
   panic: irq 68 handler "crasher" (thread_fn_timed_sleep+0, IRQ_MODE_SOURCE, interrupt thread): sleep on ksleep: interrupt threads may block only on mutexes and rwlocks
-  panic: soft interrupt handler softint_sleeps+0 at IPL_SOFTNET: sleep on ksleep: soft interrupt handlers may block only on mutexes and rwlocks
+  panic: soft interrupt handler softint_sleeps at IPL_SOFTNET: sleep on ksleep: soft interrupt handlers may block only on mutexes and rwlocks
   panic: irq 68 handler "crasher" (thread_fn_mutex+0, IRQ_MODE_HARD, hard interrupt context): mutex_enter on adaptive mutex m: nothing may block in hard interrupt context
   panic: irq 68 handler "crasher" (thread_fn_rwlock+0, IRQ_MODE_HARD, hard interrupt context): rw_enter on rwlock r: nothing may block in hard interrupt context
   panic: irq 68 handler "crasher" (thread_fn_cv_wait+0, IRQ_MODE_HARD, hard interrupt context): mutex_enter on adaptive mutex m: nothing may block in hard interrupt context
   panic: irq 68 handler "crasher" (primary_mutex+0, IRQ_MODE_HARD, hard interrupt context): mutex_enter on adaptive mutex m: nothing may block in hard interrupt context
+  panic: irq 68 handler "crasher" (thread_fn_null+0, IRQ_MODE_HARD, hard interrupt context): page fault at 0x10 (read, not present) at rip 0xffffffff80101234
+  #3 0xffffffff80101234 thread_fn_null+0x9
+  panic: crash test: assertion in a primary handler: assertion "two == 3" failed: file "kern/crash.c", line 1
+in irq 68 handler "crasher" (primary_kassert+0, IRQ_MODE_HARD, hard interrupt context)
 """
 
 if "run=ktest" in cmdline:
