@@ -44,10 +44,17 @@
  * that level, holding a spin lock, or in hard interrupt context; it waits
  * for the next spl_lower that allows it.
  *
- * Locking.  A level's queue is under il_lock (a simplelock, interrupts
- * off): other CPUs queue work too.  cpu_lazy_pending has a bit per level
- * whose queue is not empty, changed under the queue's lock with atomic
- * operations and read locklessly by its CPU.  The parked-thread list and
+ * Locking.  A level has two queues.  Work queued on its own CPU (the
+ * common case: a hard interrupt handing its thread function over, a soft
+ * interrupt scheduled here) goes on the local queue, which only that CPU
+ * touches, with interrupts off: no lock.  Other CPUs append to the remote
+ * queue under il_lock (a simplelock, interrupts off), and the level's
+ * threads splice it onto the local queue when they find it non-empty.
+ * cpu_lazy_pending has a bit per level with work on either queue, set
+ * with an atomic OR after the work is linked and read locklessly by its
+ * CPU; the popper that empties both clears it and then looks at the
+ * remote queue again, so a remote append racing with the clear sets it
+ * again (both sides are sequentially consistent).  The parked-thread list and
  * the counters belong to the CPU and are touched with interrupts off on
  * it; il_want_grow is atomic (the grower clears it).  A parked thread's
  * old stack frames are dead: the next dispatch starts it afresh at the
@@ -166,6 +173,25 @@ level_bit(const struct intr_level *il)
 	return 1U << il->il_ipl;
 }
 
+static void
+link_tail(struct intr_work **head, struct intr_work **tail,
+    struct intr_work *iw)
+{
+	iw->iw_next = NULL;
+	if (*tail != NULL)
+		(*tail)->iw_next = iw;
+	else
+		__atomic_store_n(head, iw, __ATOMIC_SEQ_CST);
+	*tail = iw;
+}
+
+static void
+set_pending(struct cpu_info *ci, struct intr_level *il)
+{
+	__atomic_fetch_or(&ci->ci_data.cpu_lazy_pending, level_bit(il),
+	    __ATOMIC_SEQ_CST);
+}
+
 void
 intr_lazy_queue(struct cpu_info *ci, ipl_t ipl, struct intr_work *iw)
 {
@@ -175,25 +201,45 @@ intr_lazy_queue(struct cpu_info *ci, ipl_t ipl, struct intr_work *iw)
 	if (__atomic_fetch_or(&iw->iw_state, IW_QUEUED, __ATOMIC_ACQ_REL) &
 	    IW_QUEUED)
 		return;
-	iw->iw_next = NULL;
 	was = intr_save();
-	simple_lock(&il->il_lock);
-	if (il->il_tail != NULL)
-		il->il_tail->iw_next = iw;
-	else
-		il->il_head = iw;
-	il->il_tail = iw;
-	__atomic_fetch_or(&ci->ci_data.cpu_lazy_pending, level_bit(il),
-	    __ATOMIC_RELEASE);
-	simple_unlock(&il->il_lock);
-	if (ci != curcpu())
+	if (ci == curcpu()) {
+		link_tail(&il->il_head, &il->il_tail, iw);
+		set_pending(ci, il);
+	} else {
+		simple_lock(&il->il_lock);
+		link_tail(&il->il_rhead, &il->il_rtail, iw);
+		set_pending(ci, il);
+		simple_unlock(&il->il_lock);
 		cpu_send_resched(ci);
+	}
 	intr_restore(was);
 }
 
+/* Move what other CPUs queued to the end of the local queue. */
+static void
+splice_remote(struct intr_level *il)
+{
+	simple_lock(&il->il_lock);
+	if (il->il_tail != NULL)
+		il->il_tail->iw_next = il->il_rhead;
+	else
+		il->il_head = il->il_rhead;
+	il->il_tail = il->il_rtail;
+	__atomic_store_n(&il->il_rhead, NULL, __ATOMIC_SEQ_CST);
+	il->il_rtail = NULL;
+	simple_unlock(&il->il_lock);
+}
+
+static bool
+remote_queued(struct intr_level *il)
+{
+	return __atomic_load_n(&il->il_rhead, __ATOMIC_SEQ_CST) != NULL;
+}
+
 /*
- * level_pop: the first queued work, off the queue.  IW_QUEUED stays set:
- * the work's iwo_run clears it once it no longer touches the work.
+ * level_pop: the first queued work, off the queue, or NULL.  IW_QUEUED
+ * stays set: the work's iwo_run clears it once it no longer touches the
+ * work.  Its CPU, at the level.
  */
 static struct intr_work *
 level_pop(struct intr_level *il)
@@ -201,17 +247,23 @@ level_pop(struct intr_level *il)
 	uint64_t was = intr_save();
 	struct intr_work *iw;
 
-	simple_lock(&il->il_lock);
+	KASSERTMSG(il->il_cpu == curcpu(), "intr_lazy: cpu%u pops the %s "
+	    "queue of cpu%u", cpu_index(curcpu()), ipl_name(il->il_ipl),
+	    cpu_index(il->il_cpu));
+	if (il->il_head == NULL && remote_queued(il))
+		splice_remote(il);
 	iw = il->il_head;
 	if (iw != NULL) {
 		il->il_head = iw->iw_next;
-		if (il->il_head == NULL) {
+		if (il->il_head == NULL)
 			il->il_tail = NULL;
-			__atomic_fetch_and(&il->il_cpu->ci_data.cpu_lazy_pending,
-			    ~level_bit(il), __ATOMIC_RELEASE);
-		}
 	}
-	simple_unlock(&il->il_lock);
+	if (il->il_head == NULL) {
+		__atomic_fetch_and(&il->il_cpu->ci_data.cpu_lazy_pending,
+		    ~level_bit(il), __ATOMIC_SEQ_CST);
+		if (remote_queued(il))
+			set_pending(il->il_cpu, il);
+	}
 	intr_restore(was);
 	return iw;
 }
@@ -230,7 +282,7 @@ drain(struct intr_level *il)
 	struct lwp *t = curlwp;
 	struct intr_work *iw;
 
-	while ((iw = level_pop(il)) != NULL) {
+	while (level_pending(il) && (iw = level_pop(il)) != NULL) {
 		t->l_iwork = iw;
 		iw->iw_ops->iwo_run(iw);
 		t->l_iwork = NULL;
@@ -275,17 +327,22 @@ mark_parked(struct intr_level *il, struct lwp *t)
 
 /* Starvation is counted where it happens and told once a thread can. */
 static void
-report_starvation(struct intr_level *il)
+tell_starvation(struct intr_level *il)
 {
 	uint64_t n = il->il_starved;
 
-	if (n == il->il_starved_told)
-		return;
 	il->il_starved_told = n;
 	kwarn("intr: cpu%u %s: all %u interrupt threads were blocked, work "
 	    "waited for one (%lu times so far; intr_threads_max=%lu)",
 	    cpu_index(il->il_cpu), ipl_name(il->il_ipl), il->il_nthreads, n,
 	    intr_threads_max);
+}
+
+static inline void
+report_starvation(struct intr_level *il)
+{
+	if (__predict_false(il->il_starved != il->il_starved_told))
+		tell_starvation(il);
 }
 
 /*
@@ -382,7 +439,6 @@ intr_lazy_run(ipl_t s)
 
 		if (t != NULL) {
 			pin_and_run(ci, il, t);
-			spl_set(s);
 			return true;
 		}
 		pend &= ~level_bit(il);

@@ -67,8 +67,10 @@ struct intr_work {
  */
 struct lwp;
 struct intr_level {
+	struct intr_work *il_head, *il_tail;	/* local queue, FIFO: its
+						   CPU, interrupts off */
 	struct simplelock il_lock;
-	struct intr_work *il_head, *il_tail;	/* the queue, FIFO */
+	struct intr_work *il_rhead, *il_rtail;	/* remote queue: il_lock */
 	struct lwp *il_idle;		/* parked threads (l_pool_next) */
 	volatile unsigned il_nthreads;	/* threads of the level */
 	unsigned il_nidle;		/* of which parked */
@@ -107,7 +109,8 @@ void intr_lazy_queue(struct cpu_info *ci, ipl_t ipl, struct intr_work *iw);
  * check spl_lower makes).  intr_lazy_run: run the highest such level's
  * work in a pinned interrupt thread; false if it has no thread to spare.
  * Both with interrupts off, no spin lock held, outside hard interrupt
- * context; the level is s again when intr_lazy_run returns.
+ * context.  When intr_lazy_run returns true the level is left as the
+ * thread left it: the caller sets s again (spl_lower's loop does).
  */
 bool intr_lazy_due(ipl_t s);
 bool intr_lazy_run(ipl_t s);

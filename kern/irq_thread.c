@@ -435,14 +435,19 @@ irq_wait_threads(struct irq_desc *desc, struct irq_action *ia)
 /*
  * What curlwp l has run on its CPU, less the time now: add nanouptime()
  * to get its CPU time (sched.c's account_switch keeps the two fields).
- * Interrupts are off so that no switch falls between the two loads.
+ * Interrupts are off so that no switch falls between the two loads,
+ * unless l is a lazy interrupt thread still pinning its LWP: it runs
+ * above IPL_NONE, so only its own blocking could switch it.
  */
 static uint64_t
 cpu_time_base(const struct lwp *l)
 {
-	uint64_t was = intr_save();
-	uint64_t base = l->l_runtime_ns - l->l_oncpu_since;
+	uint64_t was, base;
 
+	if (l->l_pinned != NULL)	/* nothing switches it: no race */
+		return l->l_runtime_ns - l->l_oncpu_since;
+	was = intr_save();
+	base = l->l_runtime_ns - l->l_oncpu_since;
 	intr_restore(was);
 	return base;
 }
