@@ -165,6 +165,18 @@ intr_work_idle(const struct intr_work *iw)
 	return __atomic_load_n(&iw->iw_state, __ATOMIC_ACQUIRE) == 0;
 }
 
+enum intr_work_next
+intr_work_unqueue(struct intr_work *iw)
+{
+	unsigned old = __atomic_fetch_and(&iw->iw_state, ~IW_QUEUED,
+	    __ATOMIC_SEQ_CST);
+
+	KASSERTMSG(old & IW_QUEUED, "intr_work_unqueue: %p not queued", iw);
+	if ((old & (IW_NEED | IW_ACTIVE)) == IW_NEED)
+		return IW_REQUEUE;
+	return old == IW_QUEUED ? IW_WENT_IDLE : IW_TAKEN;
+}
+
 /* Level queues. */
 
 static uint32_t

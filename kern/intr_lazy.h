@@ -96,6 +96,17 @@ bool intr_work_release(struct intr_work *iw);
 bool intr_work_idle(const struct intr_work *iw);
 
 /*
+ * intr_work_unqueue: the queued runner's last step, after its claim and
+ * runs: clear IW_QUEUED and say what the runner must do.  A hand-off
+ * skipped meanwhile because iw was still queued must be made now
+ * (IW_REQUEUE).  If iw went idle (IW_WENT_IDLE), waiters for it may be
+ * woken, but iw itself must not be touched again: it may be freed at
+ * once.  Otherwise another runner has it (IW_TAKEN).
+ */
+enum intr_work_next { IW_TAKEN, IW_REQUEUE, IW_WENT_IDLE };
+enum intr_work_next intr_work_unqueue(struct intr_work *iw);
+
+/*
  * intr_lazy_queue: queue iw for ci's interrupt threads of level ipl (a
  * no-op if iw is queued already); the CPU runs it when its level drops
  * below ipl, borrowing the context of whatever runs there.  Another CPU

@@ -195,16 +195,19 @@ static void
 run_queued(struct irq_action *ia)
 {
 	struct irq_desc *desc = ia->ia_desc;
-	unsigned old;
 
 	if (intr_work_claim(&ia->ia_work))
 		run_claimed(ia);
-	old = __atomic_fetch_and(&ia->ia_work.iw_state, ~IW_QUEUED,
-	    __ATOMIC_ACQ_REL);
-	if ((old & (IW_NEED | IW_ACTIVE)) == IW_NEED)
+	switch (intr_work_unqueue(&ia->ia_work)) {
+	case IW_REQUEUE:
 		hand_off(ia);
-	else if (old == IW_QUEUED)
+		break;
+	case IW_WENT_IDLE:
 		wake_waiters(desc);	/* ia may be freed from here on */
+		break;
+	case IW_TAKEN:
+		break;
+	}
 }
 
 /* IRQ_MODE_LAZY: the lazy interrupt thread's side (kern/intr_lazy.c). */

@@ -137,19 +137,23 @@ softint_run(struct intr_work *iw)
 {
 	struct softint_cpu *sc = container_of(iw, struct softint_cpu, sc_work);
 	struct softint *si = sc->sc_si;
-	unsigned old;
 
 	if (intr_work_claim(iw)) {
 		do
 			call_handler(si);
 		while (intr_work_release(iw));
 	}
-	old = __atomic_fetch_and(&iw->iw_state, ~IW_QUEUED, __ATOMIC_SEQ_CST);
-	if ((old & (IW_NEED | IW_ACTIVE)) == IW_NEED)
+	switch (intr_work_unqueue(iw)) {
+	case IW_REQUEUE:
 		intr_lazy_queue(curcpu(), si->si_ipl, iw);
-	else if (old == IW_QUEUED &&
-	    __atomic_load_n(&disestablishing, __ATOMIC_SEQ_CST) != 0)
-		sleepq_wakeup(si, ~0U);	/* si only as a channel: may be freed */
+		break;
+	case IW_WENT_IDLE:
+		if (__atomic_load_n(&disestablishing, __ATOMIC_SEQ_CST) != 0)
+			sleepq_wakeup(si, ~0U);	/* si as a channel only */
+		break;
+	case IW_TAKEN:
+		break;
+	}
 }
 
 static void
