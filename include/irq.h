@@ -188,6 +188,13 @@ struct irq_stats {
 int irq_get_stats(int irq, void *dev, struct irq_stats *st);
 
 /*
+ * irq_isa: the IRQ number an ISA interrupt (0-15: COM1 is 4, the RTC 8)
+ * arrives on, after the firmware's overrides, for request_threaded_irq.
+ * Context: any.  Returns the IRQ, or -ENOENT for a bad ISA number.
+ */
+int irq_isa(unsigned isa_irq);
+
+/*
  * irq_line_count: interrupts taken on irq (all CPUs), and irq_line_disabled:
  * whether the line has been disabled, by disable_irq, by the unhandled-
  * interrupt rule, or because every handler on it died of a fault.

@@ -769,8 +769,19 @@ sleepable_thread_function_may_sleep(struct ktest *t)
 	ipisrc_destroy(irq);
 }
 
+/* q35's firmware routes ISA IRQ 0 (the PIT) to GSI 2; the rest 1:1. */
+static void
+isa_irqs_map_through_the_overrides(struct ktest *t)
+{
+	KT_EXPECT_EQ(t, irq_isa(0), 2);
+	KT_EXPECT_EQ(t, irq_isa(4), 4);
+	KT_EXPECT_EQ(t, irq_isa(8), 8);
+	KT_EXPECT_EQ(t, irq_isa(16), -ENOENT);
+}
+
 KTEST_SUITE(irq,
     KTEST_CASE(misuse_is_refused_with_an_error),
+    KTEST_CASE(isa_irqs_map_through_the_overrides),
     KTEST_CASE(hard_model_runs_the_thread_function_in_hard_context),
     KTEST_CASE(thread_model_runs_the_thread_function_in_its_own_thread),
     KTEST_CASE(lazy_model_runs_the_thread_function_pinned_over_the_interrupted_lwp),

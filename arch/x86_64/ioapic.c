@@ -216,3 +216,9 @@ ioapic_isa_irq(unsigned isa_irq)
 	o = acpi_irq_override_find(&acpi, isa_irq);
 	return o != NULL ? (int)o->ao_gsi : (int)isa_irq;
 }
+
+int
+irq_isa(unsigned isa_irq)
+{
+	return isa_irq < ISA_IRQS ? ioapic_isa_irq(isa_irq) : -ENOENT;
+}
