@@ -1,49 +1,652 @@
 /*
- * uart16550.c: the console UART, polled.
+ * uart16550.c: 16550A serial ports: the early polled console, then an
+ * interrupt-driven driver split into a top and a bottom half (seed 000)
+ * under a terminal (kern/tty.c).
  *
- * COM1 (I/O port 0x3f8) at 115200 baud, 8N1, FIFOs on.  Output waits for
- * the transmit holding register to be empty (LSR bit 5) before each byte.
- * This is the early and panic console; interrupt-driven input and output
- * (top and bottom halves) come with the TTY layer in a later issue.
+ * Early boot.  uart_console_init programs COM1 (115200 8N1, FIFOs on)
+ * and registers a polled output with the console: each byte waits for the
+ * transmit holding register to empty (LSR THRE).  This stays the console
+ * until com_console_attach, and polling comes back at panic.
  *
- * Locking: the caller serialises (cons.c holds the console lock).
+ * Top half.  com_intr is the port's primary handler, in hard interrupt
+ * context.  Under the port's spin mutex c_lock it only moves bytes: while
+ * the chip has received data (LSR DR) it moves them into the receive
+ * ring, and while the transmitter is empty (LSR THRE) it moves up to a
+ * FIFO's worth from the transmit ring, until the chip reports no
+ * interrupt pending (IIR bit 0).  Looping until then matters on an
+ * edge-triggered ISA line: a cause left pending keeps the line high and
+ * no new edge would ever come (16550A datasheet, "Interrupt Identification
+ * Register").  It returns IRQ_WAKE_THREAD when the receive ring has bytes
+ * for the bottom half.
+ *
+ * Bottom half.  The thread function com_bottom feeds the receive ring to
+ * the tty (the line discipline).  Under IRQ_MODE_HARD it runs in hard
+ * context, where the line discipline may not run, so it schedules the
+ * port's SOFTINT_SERIAL soft interrupt, which does: the classic split.
+ * Under the threaded models it runs the line discipline itself, in the
+ * action's thread, a lazy interrupt thread or the line's source thread.
+ * c_bhlock (adaptive) makes one bottom half run at a time whichever ran
+ * it.
+ *
+ * No byte is lost between the chip and the reader.  When the receive ring
+ * is full the top half stops reading the chip and disables the receive
+ * interrupts (IER ERBFI), so the chip's FIFO fills and the sender backs
+ * up; the bottom half turns them on again once it has made room.  When
+ * the tty's input queue is full, tty_input takes fewer bytes; the rest
+ * stay in the ring, and the tty calls to_input_room when its reader made
+ * room, which schedules the bottom half.  An overrun the chip reports
+ * anyway (LSR OE) is counted.
+ *
+ * Transmit.  Writers (the tty, the console) append to the transmit ring
+ * and enable the transmitter-empty interrupt (IER ETBEI), which a 16550
+ * raises at once when its THR is empty; the top half disables it again
+ * when the ring runs dry.  The console writes from any context, inside a
+ * console section with interrupts off: when the ring is full there it
+ * sends bytes by polling until one fits (counted), since it cannot wait
+ * for an interrupt that its own CPU may be the one to take.  cons_flush
+ * (at power-off) and panic drain the ring by polling.
+ *
+ * Locking.  c_lock covers the rings, the IER shadow and the counters.
+ * It is a simplelock taken with interrupts off (port_lock), not a spin
+ * kmutex: the console writes inside console sections, which keep
+ * interrupts off, and a kmutex's release would lower the IPL and turn
+ * them back on there.  A tty writer that finds the transmit ring full
+ * sleeps a millisecond at a time (the top half cannot wake it under a
+ * simplelock).  c_bhlock (adaptive) serialises bottom halves; it is taken
+ * before c_lock, never while holding it, and tty_input is called with
+ * c_lock dropped.  Nothing prints while holding c_lock (the console
+ * takes it).
  */
+#include <com.h>
+#include <condvar.h>
 #include <cons.h>
+#include <cpu.h>
+#include <irq.h>
+#include <kassert.h>
+#include <kmem.h>
+#include <log.h>
+#include <mutex.h>
+#include <softint.h>
+#include <string.h>
+#include <time.h>
+#include <tty.h>
 #include <types.h>
+
+#include <kern/simplelock.h>
 
 #include <machine/cpufunc.h>
 
 #define COM1		0x3f8
+#define COM1_ISA_IRQ	4
+
+/* Registers (16550A datasheet, "Register Description"). */
+#define UART_RBR	0	/* receive buffer (read) */
 #define UART_THR	0	/* transmit holding (write) */
 #define UART_IER	1
-#define UART_FCR	2
+#define  IER_ERBFI	0x01	/* received data available */
+#define  IER_ETBEI	0x02	/* transmit holding register empty */
+#define  IER_ELSI	0x04	/* receiver line status */
+#define UART_IIR	2	/* read */
+#define  IIR_NOPEND	0x01	/* no interrupt pending */
+#define UART_FCR	2	/* write */
+#define  FCR_ENABLE	0x01
+#define  FCR_RXRESET	0x02
+#define  FCR_TXRESET	0x04
+#define  FCR_TRIGGER_8	0x80	/* receive interrupt at 8 bytes */
 #define UART_LCR	3
+#define  LCR_8N1	0x03
+#define  LCR_DLAB	0x80
 #define UART_MCR	4
+#define  MCR_DTR	0x01
+#define  MCR_RTS	0x02
+#define  MCR_OUT2	0x08	/* gates the interrupt output on a PC */
 #define UART_LSR	5
-#define LSR_THRE	0x20
-#define LCR_DLAB	0x80
+#define  LSR_DR		0x01
+#define  LSR_OE		0x02
+#define  LSR_THRE	0x20
+#define UART_SCR	7
 
-void uart_console_init(void);
+#define TX_FIFO		16	/* bytes the transmitter takes at once */
+#define RX_RING		4096
+#define TX_RING		8192
+#define INTR_PASSES	64	/* bound on the handler's loop */
+#define POLL_SPINS	1000000	/* a missing UART must not hang us */
+
+struct ring {
+	size_t r_head, r_len, r_size;
+	uint8_t *r_buf;
+};
+
+struct com {
+	const char *c_name;
+	uint16_t c_io;
+	int c_irq;
+	struct simplelock c_lock;	/* interrupts off */
+	struct ring c_rx, c_tx;		/* c_lock */
+	uint8_t c_ier;			/* c_lock: what IER holds */
+	bool c_rx_stopped;		/* c_lock: ERBFI off, ring full */
+	kmutex_t c_bhlock;
+	void *c_si;
+	struct tty *c_tty;
+	struct com_stats c_stats;	/* c_lock (read locklessly) */
+};
+
+static struct com *console_com;
+
+/*
+ * Bytes COM1 received before the kernel enabled its FIFOs.  Enabling
+ * them clears them (16550A datasheet, "FIFO Control Register", bit 0),
+ * and a sender with input ready (commands piped into tools/boot) refills
+ * the receive register as soon as it is read, so uart_console_init reads
+ * until the line has been quiet for EARLY_QUIET polls of LSR, keeps the
+ * bytes here, and only then enables the FIFOs; com_console_attach hands
+ * the bytes on.  Only input beyond EARLY_RX bytes can still lose the one
+ * byte in flight at that moment.
+ */
+#define EARLY_RX	4096
+#define EARLY_QUIET	2000
+static uint8_t early_rx[EARLY_RX];
+static size_t early_rx_len;
+
+/* The port lock: a simplelock with interrupts off (see Locking). */
+static uint64_t
+port_lock(struct com *sc)
+{
+	uint64_t was = intr_save();
+
+	simple_lock(&sc->c_lock);
+	return was;
+}
+
+static void
+port_unlock(struct com *sc, uint64_t was)
+{
+	simple_unlock(&sc->c_lock);
+	intr_restore(was);
+}
+
+/* Early boot: polled output. */
+
+static void
+poll_putc(uint16_t io, uint8_t c)
+{
+	for (unsigned spins = 0; !(inb(io + UART_LSR) & LSR_THRE); spins++)
+		if (spins > POLL_SPINS)
+			break;
+	outb(io + UART_THR, c);
+}
 
 static void
 uart_putc(int c)
 {
-	for (unsigned spins = 0; !(inb(COM1 + UART_LSR) & LSR_THRE); spins++)
-		if (spins > 1000000)
-			break;		/* a missing UART must not hang the kernel */
-	outb(COM1 + UART_THR, (uint8_t)c);
+	poll_putc(COM1, (uint8_t)c);
 }
 
-/* uart_console_init: program COM1 and make it the console output. */
+static void
+uart_program(uint16_t io)
+{
+	outb(io + UART_FCR, FCR_ENABLE | FCR_RXRESET | FCR_TXRESET |
+	    FCR_TRIGGER_8);
+	outb(io + UART_IER, 0);
+	outb(io + UART_LCR, LCR_DLAB);
+	outb(io + 0, 1);		/* divisor 1: 115200 baud */
+	outb(io + 1, 0);
+	outb(io + UART_LCR, LCR_8N1);
+	outb(io + UART_MCR, MCR_DTR | MCR_RTS | MCR_OUT2);
+}
+
+void uart_console_init(void);
+
+/* uart_console_init: program COM1 and make it the polled console. */
 void
 uart_console_init(void)
 {
-	outb(COM1 + UART_IER, 0);
-	outb(COM1 + UART_LCR, LCR_DLAB);
-	outb(COM1 + 0, 1);		/* divisor 1: 115200 baud */
-	outb(COM1 + 1, 0);
-	outb(COM1 + UART_LCR, 0x03);	/* 8N1 */
-	outb(COM1 + UART_FCR, 0x07);	/* enable and clear FIFOs */
-	outb(COM1 + UART_MCR, 0x03);	/* DTR, RTS */
+	for (unsigned quiet = 0; quiet < EARLY_QUIET &&
+	    early_rx_len < sizeof(early_rx); quiet++) {
+		if (inb(COM1 + UART_LSR) & LSR_DR) {
+			early_rx[early_rx_len++] = inb(COM1 + UART_RBR);
+			quiet = 0;
+		}
+	}
+	uart_program(COM1);
 	cons_set_output(uart_putc);
+}
+
+/* Rings. */
+
+static void
+ring_init(struct ring *r, size_t size)
+{
+	r->r_buf = kmem_alloc(size, KM_SLEEP);
+	r->r_size = size;
+	r->r_head = r->r_len = 0;
+}
+
+static void
+ring_fini(struct ring *r)
+{
+	kmem_free(r->r_buf, r->r_size);
+}
+
+static size_t
+ring_room(const struct ring *r)
+{
+	return r->r_size - r->r_len;
+}
+
+static void
+ring_put(struct ring *r, uint8_t c)
+{
+	r->r_buf[(r->r_head + r->r_len) % r->r_size] = c;
+	r->r_len++;
+}
+
+static uint8_t
+ring_get(struct ring *r)
+{
+	uint8_t c = r->r_buf[r->r_head];
+
+	r->r_head = (r->r_head + 1) % r->r_size;
+	r->r_len--;
+	return c;
+}
+
+/* Copy up to n bytes from the front without taking them. */
+static size_t
+ring_peek(const struct ring *r, uint8_t *buf, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < r->r_len; i++)
+		buf[i] = r->r_buf[(r->r_head + i) % r->r_size];
+	return i;
+}
+
+static void
+ring_drop(struct ring *r, size_t n)
+{
+	KASSERT(n <= r->r_len);
+	r->r_head = (r->r_head + n) % r->r_size;
+	r->r_len -= n;
+}
+
+/* The chip, c_lock held. */
+
+static void
+ier_set(struct com *sc, uint8_t ier)
+{
+	if (ier != sc->c_ier) {
+		sc->c_ier = ier;
+		outb(sc->c_io + UART_IER, ier);
+	}
+}
+
+/* Chip to receive ring; stop reading (ERBFI off) when the ring is full. */
+static void
+rx_drain(struct com *sc)
+{
+	uint8_t lsr;
+
+	while ((lsr = inb(sc->c_io + UART_LSR)) & LSR_DR) {
+		if (lsr & LSR_OE)
+			sc->c_stats.cs_overruns++;
+		if (ring_room(&sc->c_rx) == 0) {
+			sc->c_rx_stopped = true;
+			sc->c_stats.cs_rx_stops++;
+			ier_set(sc, sc->c_ier & ~IER_ERBFI);
+			return;
+		}
+		ring_put(&sc->c_rx, inb(sc->c_io + UART_RBR));
+		sc->c_stats.cs_rx++;
+	}
+	if (lsr & LSR_OE)
+		sc->c_stats.cs_overruns++;
+}
+
+/* Receive ring has room again: read the chip again. */
+static void
+rx_restart(struct com *sc)
+{
+	if (sc->c_rx_stopped && ring_room(&sc->c_rx) > 0) {
+		sc->c_rx_stopped = false;
+		ier_set(sc, sc->c_ier | IER_ERBFI);
+	}
+}
+
+/* Transmit ring to chip, a FIFO's worth if it is empty. */
+static void
+tx_fill(struct com *sc)
+{
+	unsigned n;
+
+	if (!(inb(sc->c_io + UART_LSR) & LSR_THRE))
+		return;
+	for (n = 0; n < TX_FIFO && sc->c_tx.r_len > 0; n++)
+		outb(sc->c_io + UART_THR, ring_get(&sc->c_tx));
+	sc->c_stats.cs_tx += n;
+	if (sc->c_tx.r_len == 0)
+		ier_set(sc, sc->c_ier & ~IER_ETBEI);
+}
+
+/* Send every queued byte by polling (power-off, panic, a full ring). */
+static void
+tx_poll_all(struct com *sc)
+{
+	while (sc->c_tx.r_len > 0) {
+		poll_putc(sc->c_io, ring_get(&sc->c_tx));
+		sc->c_stats.cs_polled_tx++;
+	}
+}
+
+/* Top half. */
+
+static irqreturn_t
+com_intr(int irq, void *arg)
+{
+	uint64_t was;
+	struct com *sc = arg;
+	irqreturn_t ret = IRQ_NONE;
+
+	was = port_lock(sc);
+	for (unsigned pass = 0; pass < INTR_PASSES; pass++) {
+		if (inb(sc->c_io + UART_IIR) & IIR_NOPEND)
+			break;
+		ret = IRQ_HANDLED;
+		rx_drain(sc);
+		tx_fill(sc);
+	}
+	if (sc->c_rx.r_len > 0)
+		ret = IRQ_WAKE_THREAD;
+	port_unlock(sc, was);
+	return ret;
+}
+
+/* Bottom half. */
+
+/* Feed the receive ring to the tty until it is empty or the tty full. */
+static void
+com_bottom_half(struct com *sc)
+{
+	uint64_t was;
+	uint8_t buf[128];
+
+	mutex_enter(&sc->c_bhlock);
+	for (;;) {
+		size_t n, took;
+
+		was = port_lock(sc);
+		n = ring_peek(&sc->c_rx, buf, sizeof(buf));
+		port_unlock(sc, was);
+		if (n == 0)
+			break;
+		took = tty_input(sc->c_tty, buf, n);
+		was = port_lock(sc);
+		ring_drop(&sc->c_rx, took);
+		rx_restart(sc);
+		port_unlock(sc, was);
+		if (took < n)
+			break;		/* to_input_room will call us again */
+	}
+	mutex_exit(&sc->c_bhlock);
+}
+
+static void
+com_soft(void *arg)
+{
+	com_bottom_half(arg);
+}
+
+static irqreturn_t
+com_bottom(int irq, void *arg)
+{
+	struct com *sc = arg;
+
+	if (cpu_intr_p())
+		softint_schedule(sc->c_si);	/* IRQ_MODE_HARD: split */
+	else
+		com_bottom_half(sc);
+	return IRQ_HANDLED;
+}
+
+/* The tty's view of the port. */
+
+static size_t
+com_write(void *dev, const uint8_t *buf, size_t n)
+{
+	uint64_t was;
+	struct com *sc = dev;
+	size_t i;
+
+	was = port_lock(sc);
+	for (i = 0; i < n && ring_room(&sc->c_tx) > 0; i++)
+		ring_put(&sc->c_tx, buf[i]);
+	if (i > 0)
+		ier_set(sc, sc->c_ier | IER_ETBEI);
+	port_unlock(sc, was);
+	return i;
+}
+
+/*
+ * The transmit ring is full: wait for the top half to drain some.  It
+ * cannot wake us (it runs in hard context under a simplelock), so look
+ * again every millisecond; at 115200 baud the ring holds 0.7 s of output.
+ */
+static void
+com_wait_write(void *dev)
+{
+	struct com *sc = dev;
+
+	while (__atomic_load_n(&sc->c_tx.r_len, __ATOMIC_RELAXED) ==
+	    sc->c_tx.r_size)
+		ksleep(NS_PER_MS);
+}
+
+static void
+com_input_room(void *dev)
+{
+	struct com *sc = dev;
+
+	softint_schedule(sc->c_si);
+}
+
+static const struct tty_ops com_tty_ops = {
+	.to_write = com_write,
+	.to_wait_write = com_wait_write,
+	.to_input_room = com_input_room,
+};
+
+/* The console on the port's transmit ring. */
+
+static void
+com_cons_putc(int c)
+{
+	uint64_t was;
+	struct com *sc = console_com;
+
+	if (cons_panicking()) {		/* no locks: other CPUs are stopped */
+		tx_poll_all(sc);
+		poll_putc(sc->c_io, (uint8_t)c);
+		return;
+	}
+	was = port_lock(sc);
+	if (ring_room(&sc->c_tx) == 0) {
+		poll_putc(sc->c_io, ring_get(&sc->c_tx));
+		sc->c_stats.cs_polled_tx++;
+	}
+	ring_put(&sc->c_tx, (uint8_t)c);
+	ier_set(sc, sc->c_ier | IER_ETBEI);
+	port_unlock(sc, was);
+}
+
+static void
+com_cons_flush(void)
+{
+	uint64_t was;
+	struct com *sc = console_com;
+
+	if (cons_panicking()) {
+		tx_poll_all(sc);
+		return;
+	}
+	was = port_lock(sc);
+	tx_poll_all(sc);
+	port_unlock(sc, was);
+}
+
+/* Attaching. */
+
+static bool
+uart_present(uint16_t io)
+{
+	outb(io + UART_SCR, 0x5a);
+	if (inb(io + UART_SCR) != 0x5a)
+		return false;
+	outb(io + UART_SCR, 0xa5);
+	return inb(io + UART_SCR) == 0xa5;
+}
+
+static struct com *
+com_alloc(const char *name, uint16_t io, int irq)
+{
+	struct com *sc = kmem_zalloc(sizeof(*sc), KM_SLEEP);
+
+	sc->c_name = name;
+	sc->c_io = io;
+	sc->c_irq = irq;
+	simple_lock_init(&sc->c_lock);
+	mutex_init(&sc->c_bhlock, MUTEX_DEFAULT, IPL_NONE);
+	ring_init(&sc->c_rx, RX_RING);
+	ring_init(&sc->c_tx, TX_RING);
+	sc->c_si = softint_establish(SOFTINT_SERIAL | SOFTINT_MPSAFE,
+	    com_soft, sc);
+	KASSERTMSG(sc->c_si != NULL, "%s: no soft interrupt", name);
+	sc->c_tty = tty_attach(name, &com_tty_ops, sc);
+	return sc;
+}
+
+static void
+com_free(struct com *sc)
+{
+	tty_detach(sc->c_tty);
+	softint_disestablish(sc->c_si);
+	ring_fini(&sc->c_tx);
+	ring_fini(&sc->c_rx);
+	mutex_destroy(&sc->c_bhlock);
+	kmem_free(sc, sizeof(*sc));
+}
+
+/*
+ * Turn the port's interrupts on (receive, line status), after taking in
+ * what arrived before: bytes held below the FIFO's trigger level would
+ * otherwise wait for the next byte's timeout.
+ */
+static void
+com_enable(struct com *sc, const uint8_t *early, size_t n)
+{
+	uint64_t was;
+	bool pending;
+
+	was = port_lock(sc);
+	for (size_t i = 0; i < n; i++)
+		ring_put(&sc->c_rx, early[i]);
+	rx_drain(sc);
+	ier_set(sc, IER_ERBFI | IER_ELSI);
+	pending = sc->c_rx.r_len > 0;
+	port_unlock(sc, was);
+	if (pending)
+		softint_schedule(sc->c_si);
+}
+
+static struct com *
+attach(const char *name, uint16_t iobase, int irq, unsigned long flags,
+    const uint8_t *early, size_t nearly)
+{
+	struct com *sc;
+	int error;
+
+	if (!uart_present(iobase)) {
+		kerr("%s: no 16550 at I/O port %#x", name, iobase);
+		return NULL;
+	}
+	if (iobase != COM1)
+		uart_program(iobase);
+	sc = com_alloc(name, iobase, irq);
+	error = request_threaded_irq(irq, com_intr, com_bottom, flags, name,
+	    sc);
+	if (error != 0) {
+		kerr("%s: cannot have irq %d: %d", name, irq, error);
+		com_free(sc);
+		return NULL;
+	}
+	com_enable(sc, early, nearly);
+	return sc;
+}
+
+struct com *
+com_attach(const char *name, uint16_t iobase, int irq, unsigned long flags)
+{
+	return attach(name, iobase, irq, flags, NULL, 0);
+}
+
+void
+com_detach(struct com *sc)
+{
+	uint64_t was;
+
+	KASSERTMSG(sc != console_com, "com_detach(%s): the console",
+	    sc->c_name);
+	was = port_lock(sc);
+	ier_set(sc, 0);
+	port_unlock(sc, was);
+	free_irq(sc->c_irq, sc);
+	com_free(sc);
+}
+
+int
+com_console_attach(void)
+{
+	int irq = irq_isa(COM1_ISA_IRQ);
+	struct com *sc;
+
+	KASSERTMSG(console_com == NULL, "com_console_attach: twice");
+	if (irq < 0)
+		return irq;
+	sc = attach("com0", COM1, irq, IRQF_MODE(IRQ_MODE_HARD) |
+	    IRQF_NO_STORM, early_rx, early_rx_len);
+	if (sc == NULL)
+		return -EIO;
+	console_com = sc;
+	cons_set_flush(com_cons_flush);
+	cons_set_output(com_cons_putc);
+	return 0;
+}
+
+struct com *
+com_console(void)
+{
+	return console_com;
+}
+
+struct tty *
+com_tty(struct com *sc)
+{
+	return sc->c_tty;
+}
+
+int
+com_irq(const struct com *sc)
+{
+	return sc->c_irq;
+}
+
+void
+com_get_stats(const struct com *sc, struct com_stats *st)
+{
+	*st = sc->c_stats;
+}
+
+bool
+com_intr_pending(const struct com *sc)
+{
+	return !(inb(sc->c_io + UART_IIR) & IIR_NOPEND);
 }

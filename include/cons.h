@@ -2,7 +2,8 @@
  * cons.h: the kernel console.
  *
  * The console is one character output, registered by the machine layer
- * (the polled UART); until then output is dropped.  A console section,
+ * (the polled UART, then the interrupt-driven one, dev/uart16550.c);
+ * until then output is dropped.  A console section,
  * cons_enter() .. cons_exit(), makes a run of output unbroken by other
  * CPUs: printf() and klog() write each message inside one.  Sections nest
  * on a CPU, so an exception or NMI that prints while its CPU is in the
@@ -19,6 +20,15 @@
  * console device.  Context: boot, any time.
  */
 void cons_set_output(void (*putc)(int c));
+
+/*
+ * cons_set_flush: register the function that pushes out everything the
+ * console device has queued (an interrupt-driven UART's transmit ring).
+ * cons_flush: call it, if any, so that nothing written so far is lost:
+ * before power-off.  Context: any (cons_flush spins until sent).
+ */
+void cons_set_flush(void (*flush)(void));
+void cons_flush(void);
 
 /*
  * cons_enter: begin a console section: disables interrupts on this CPU and

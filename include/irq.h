@@ -78,6 +78,10 @@ enum irq_mode {
 #define IRQF_SLEEPABLE	0x0010UL	/* thread function may sleep
 					   (IRQ_MODE_THREAD only) */
 #define IRQF_NO_AUTOEN	0x0020UL	/* leave disabled: enable_irq later */
+#define IRQF_NO_STORM	0x0040UL	/* never throttled by storm control:
+					   its handler time is the cost of
+					   work the kernel asked for (the
+					   console's transmit interrupts) */
 #define IRQF_MODE(m)	((unsigned long)(m) << 32)	/* dispatch model */
 #define IRQF_PRIO(p)	((unsigned long)(p) << 40)	/* priority, 1..NPRI-1 */
 
@@ -152,6 +156,15 @@ int irq_set_mode(int irq, void *dev, enum irq_mode mode);
 
 /* irq_mode_name: "hard", "thread", ... for messages and tables. */
 const char *irq_mode_name(enum irq_mode mode);
+
+/*
+ * irq_find_dev: the dev of irq's action named name, or with name NULL of
+ * its only action; for commands that name actions (the shell).  Returns
+ * NULL if there is no such action, or name is NULL and the line has none
+ * or several.  The dev stays valid only until its driver frees it.
+ * Context: thread.
+ */
+void *irq_find_dev(int irq, const char *name);
 
 /*
  * irq_note_raise: the caller is about to make irq's source fire; the next

@@ -3,7 +3,9 @@
  *
  * Output.  The machine layer registers a function that puts one character
  * on the console device (the polled UART) with cons_set_output(); until it
- * does, output is dropped.  Every '\n' is sent as "\r\n".
+ * does, output is dropped.  Every '\n' is sent as "\r\n".  Once the
+ * UART is interrupt driven the function only queues the character, and
+ * cons_flush() (registered with cons_set_flush()) sends what is queued.
  *
  * Console sections.  cons_enter() .. cons_exit() brackets a run of output
  * that no other CPU may break into; printf() and klog() put each message
@@ -50,6 +52,7 @@
 CTASSERT((PSL_I & CONS_LOCKED) == 0);
 
 static void (*volatile cons_output)(int c);
+static void (*volatile cons_flusher)(void);
 static unsigned cons_owner;	/* 0: free, else owner's cpu_number() + 1 */
 static bool cons_panicked;	/* set once by cons_panic() */
 
@@ -57,6 +60,25 @@ void
 cons_set_output(void (*putc)(int c))
 {
 	cons_output = putc;
+}
+
+void
+cons_set_flush(void (*flush)(void))
+{
+	cons_flusher = flush;
+}
+
+void
+cons_flush(void)
+{
+	void (*flush)(void) = cons_flusher;
+	uint64_t s;
+
+	if (flush == NULL)
+		return;
+	s = cons_enter();
+	flush();
+	cons_exit(s);
 }
 
 bool

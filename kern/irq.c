@@ -253,6 +253,26 @@ find_action(struct irq_desc *desc, void *dev)
 	return NULL;
 }
 
+void *
+irq_find_dev(int irq, const char *name)
+{
+	struct irq_desc *desc = irq_to_desc(irq);
+	void *dev = NULL;
+	unsigned n = 0;
+
+	if (desc == NULL)
+		return NULL;
+	mutex_enter(&irq_request_lock);
+	for (struct irq_action *ia = desc->id_actions; ia; ia = ia->ia_next) {
+		if (name == NULL || strcmp(ia->ia_name, name) == 0) {
+			dev = ia->ia_dev;
+			n++;
+		}
+	}
+	mutex_exit(&irq_request_lock);
+	return n == 1 || (name != NULL && n > 0) ? dev : NULL;
+}
+
 bool
 irq_action_runs_before(const struct irq_action *a, const struct irq_action *b)
 {
@@ -332,7 +352,8 @@ snap_free(struct irq_desc *desc, struct irq_action *const *old, unsigned n)
 #define IRQF_PRIO_BITS(f)	((int)(((f) >> 40) & 0xff))
 #define IRQF_LOW_BITS(f)	((f) & 0xffffffffUL)
 #define IRQF_KNOWN	(IRQF_SHARED | IRQF_ONESHOT | IRQF_NO_THREAD | \
-			 IRQF_PERCPU | IRQF_SLEEPABLE | IRQF_NO_AUTOEN)
+			 IRQF_PERCPU | IRQF_SLEEPABLE | IRQF_NO_AUTOEN | \
+			 IRQF_NO_STORM)
 /* Flags every sharer of a line must agree on. */
 #define IRQF_LINE	(IRQF_SHARED | IRQF_ONESHOT | IRQF_PERCPU)
 

@@ -125,6 +125,16 @@ close_window(struct irq_desc *desc, uint64_t now)
 	return used;
 }
 
+/* A line with an IRQF_NO_STORM action is measured, never throttled. */
+static bool
+exempt(const struct irq_desc *desc)
+{
+	for (struct irq_action *ia = desc->id_actions; ia; ia = ia->ia_next)
+		if (ia->ia_flags & IRQF_NO_STORM)
+			return true;
+	return false;
+}
+
 static void
 line_bit(int irq, uint64_t **word, uint64_t *bit)
 {
@@ -170,7 +180,8 @@ irq_storm_check(struct irq_desc *desc, uint64_t now)
 		return false;
 	elapsed = now - desc->id_storm_start;
 	used = close_window(desc, now);
-	if ((desc->id_mask & IRQ_MASK_THROTTLED) || !over_budget(used, elapsed))
+	if ((desc->id_mask & IRQ_MASK_THROTTLED) || !over_budget(used, elapsed) ||
+	    exempt(desc))
 		return false;
 	throttle(desc, elapsed, now);
 	return true;

@@ -12,6 +12,7 @@
  *	run=bench:NAME		run a benchmark, then power off
  *	run=crash:NAME		deliberately break a rule (the host checks the panic)
  */
+#include <com.h>
 #include <cpu.h>
 #include <edu.h>
 #include <kassert.h>
@@ -31,6 +32,7 @@
 #include <kern/main.h>
 #include <kern/md.h>
 #include <kern/run.h>
+#include <kern/shell.h>
 
 #include <machine/cpuvar.h>
 
@@ -51,7 +53,6 @@ print_status(void)
 	kinfo("status: %u CPU%s, %zu MiB of %zu MiB free, clock %lu ms since boot",
 	    ncpu, ncpu == 1 ? "" : "s", ks.ks_pages_free * PAGE_SIZE >> 20,
 	    ks.ks_pages_total * PAGE_SIZE >> 20, nanouptime() / NS_PER_MS);
-	kinfo("no shell yet: the CPUs stay idle (Ctrl-A x quits QEMU)");
 }
 
 static bool
@@ -84,6 +85,8 @@ main_thread(void *arg)
 	const char *rest;
 
 	boot_cycles_at_main = cpu_cycles();
+	if (com_console_attach() != 0)
+		kwarn("console: COM1 stays polled");
 	edu_init();		/* drivers attach in thread context, all CPUs up */
 	if (strcmp(run_opt, "ktest") == 0)
 		run_ktest(NULL);
@@ -99,6 +102,9 @@ main_thread(void *arg)
 		kerr("run: unknown action '%s' (expected ktest, ktest:SUITE,..., "
 		    "bench:NAME or crash:NAME)", run_opt);
 	print_status();
+	if (com_console() != NULL)
+		shell_run(com_tty(com_console()));
+	kinfo("no console tty: no shell (Ctrl-A x quits QEMU)");
 }
 
 void

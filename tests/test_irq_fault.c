@@ -596,7 +596,14 @@ a_lazy_fault_lets_the_pinned_lwp_resume(struct ktest *t)
 		    pin_then_fault, IRQF_MODE(IRQ_MODE_LAZY), "pinfault", &k),
 		    0);
 		KT_ASSERT_EQ(t, irq_set_affinity(irq, &set), 0);
-		ipisrc_raise(irq);	/* on this CPU: runs pinned over us */
+		/*
+		 * On this CPU: it runs pinned over us, unless a preemption
+		 * (a resched IPI outranks the raise) put another LWP here
+		 * first; hence no preemption until it has run.
+		 */
+		kpreempt_disable();
+		ipisrc_raise(irq);
+		kpreempt_enable();
 		get_decided(t, n0, &fi);
 		KT_EXPECT_EQ(t, (void *)pinned_seen, (void *)curlwp);
 		KT_EXPECT_EQ(t, (void *)lwp_pinned_by(curlwp), NULL);

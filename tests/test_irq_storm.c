@@ -192,7 +192,8 @@ raise_and_wait(struct ktest *t, struct edu *e, unsigned bit)
 
 /*
  * While throttled, over PROGRESS_POLLS polls: the poller keeps handling
- * the storm, the primary runs only from it, deliveries are bounded by it
+ * the storm, the primary runs only from it (as many calls as polls, give
+ * or take the two a racing read can miss), deliveries are bounded by it
  * (INTx is masked: none, give or take one on its way; MSI cannot be: one
  * held delivery per poll's raise), and the counter on the CPU counts.
  */
@@ -216,8 +217,13 @@ expect_polled_while_throttled(struct ktest *t, struct edu *e, unsigned type,
 	KT_EXPECT_GE(t, polls, (uint64_t)PROGRESS_POLLS);
 	KT_EXPECT_GT(t, st1.iss_busy_polls, st0.iss_busy_polls);
 	KT_EXPECT_GT(t, edu_handled(e, STORM_BIT), handled0);
-	KT_EXPECT_LE(t, prims, polls + 1);
-	KT_EXPECT_LE(t, polls, prims + 1);
+	/*
+	 * Polls and primary calls are read one after the other, at the start
+	 * and at the end, while the poller runs on another CPU: a poll can
+	 * fall between the two reads at each end, so they may differ by two.
+	 */
+	KT_EXPECT_LE(t, prims, polls + 2);
+	KT_EXPECT_LE(t, polls, prims + 2);
 	KT_EXPECT_LE(t, line, type == PCI_IRQ_INTX ? 1 : polls + 2);
 	KT_EXPECT_GT(t, count_of(c), count0);
 }

@@ -263,10 +263,12 @@ cpu_poweroff(enum poweroff_status status)
 	};
 
 	x86_cli();
+	cons_flush();
 	/* isa-debug-exit: QEMU exits with status (value << 1) | 1. */
 	if (under_hypervisor())
 		outb(DEBUG_EXIT_PORT, code[status]);
 	printf("halted: it is safe to turn the machine off\n");
+	cons_flush();
 	cpu_halt_forever();
 }
 

@@ -97,6 +97,31 @@ assertion "x" failed
 in irq 68 handler "crasher" (primary_kassert+0, IRQ_MODE_HARD, hard interrupt context)
 """
 
+SHELL = """Pinwheel shell on com0; help lists the commands.
+pinwheel>   help                         list the commands
+  irqmode IRQ [NAME] MODE      run an action's thread function
+  poweroff                     turn the machine off
+pinwheel> up 0.095 s
+pinwheel>  IRQ chip    source           flow
+   4 ioapic  ioapic0 pin 4    edge    IPL_VM    enabled   cpu0
+      com0         hard    192 idle     irq/4-com0
+pinwheel> irq 4: thread
+pinwheel> irqmode: unknown model 'fast' (hard, thread, lazy, source)
+pinwheel> irqmode: irq 4 has no action named 'nosuch'
+pinwheel> irqprio: '0' is not a priority (1-223)
+pinwheel> irqaff: '99' is not an online CPU
+pinwheel> irqaff: 'x' is not an IRQ number
+pinwheel> bogus: unknown command (help lists them)
+pinwheel> 0 handler fault(s) isolated since boot
+pinwheel> pages: 252 MiB free of 253 MiB
+pinwheel> irq 4: hard
+pinwheel> powering off
+"""
+
+if not any(w.startswith("run=") for w in cmdline):
+    sys.stdin.read()            # the shell reads the script
+    out.write(SHELL)
+    sys.exit(33)
 if "run=ktest" in cmdline:
     if scenario == "bad" and smp == "4":
         out.write(FAILING)
@@ -143,7 +168,7 @@ if crash:
 sys.exit(1)
 '''
 
-NDEATH = len(check.DEATH_TESTS)
+NDEATH = len(check.DEATH_TESTS) + len(check.SHELL_SESSIONS)
 NBENCH = len(check.BENCH_BOOTS)
 NKTEST = len(check.KTEST_BOOTS)     # each GOOD boot passes 2
 NQUICK = len([b for b in check.KTEST_BOOTS if b.quick])
