@@ -72,6 +72,7 @@
 #include <tty.h>
 #include <types.h>
 
+#include <kern/bytering.h>
 #include <kern/simplelock.h>
 
 #include <machine/cpufunc.h>
@@ -112,17 +113,12 @@
 #define INTR_PASSES	64	/* bound on the handler's loop */
 #define POLL_SPINS	1000000	/* a missing UART must not hang us */
 
-struct ring {
-	size_t r_head, r_len, r_size;
-	uint8_t *r_buf;
-};
-
 struct com {
 	const char *c_name;
 	uint16_t c_io;
 	int c_irq;
 	struct simplelock c_lock;	/* interrupts off */
-	struct ring c_rx, c_tx;		/* c_lock */
+	struct bytering c_rx, c_tx;		/* c_lock */
 	uint8_t c_ier;			/* c_lock: what IER holds */
 	bool c_rx_stopped;		/* c_lock: ERBFI off, ring full */
 	kmutex_t c_bhlock;
@@ -212,62 +208,18 @@ uart_console_init(void)
 	cons_set_output(uart_putc);
 }
 
-/* Rings. */
+/* Rings (kern/bytering.h) in memory of their own. */
 
 static void
-ring_init(struct ring *r, size_t size)
+ring_alloc(struct bytering *r, size_t size)
 {
-	r->r_buf = kmem_alloc(size, KM_SLEEP);
-	r->r_size = size;
-	r->r_head = r->r_len = 0;
+	bytering_init(r, kmem_alloc(size, KM_SLEEP), size);
 }
 
 static void
-ring_fini(struct ring *r)
+ring_free(struct bytering *r)
 {
-	kmem_free(r->r_buf, r->r_size);
-}
-
-static size_t
-ring_room(const struct ring *r)
-{
-	return r->r_size - r->r_len;
-}
-
-static void
-ring_put(struct ring *r, uint8_t c)
-{
-	r->r_buf[(r->r_head + r->r_len) % r->r_size] = c;
-	r->r_len++;
-}
-
-static uint8_t
-ring_get(struct ring *r)
-{
-	uint8_t c = r->r_buf[r->r_head];
-
-	r->r_head = (r->r_head + 1) % r->r_size;
-	r->r_len--;
-	return c;
-}
-
-/* Copy up to n bytes from the front without taking them. */
-static size_t
-ring_peek(const struct ring *r, uint8_t *buf, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n && i < r->r_len; i++)
-		buf[i] = r->r_buf[(r->r_head + i) % r->r_size];
-	return i;
-}
-
-static void
-ring_drop(struct ring *r, size_t n)
-{
-	KASSERT(n <= r->r_len);
-	r->r_head = (r->r_head + n) % r->r_size;
-	r->r_len -= n;
+	kmem_free(r->br_buf, r->br_size);
 }
 
 /* The chip, c_lock held. */
@@ -290,13 +242,13 @@ rx_drain(struct com *sc)
 	while ((lsr = inb(sc->c_io + UART_LSR)) & LSR_DR) {
 		if (lsr & LSR_OE)
 			sc->c_stats.cs_overruns++;
-		if (ring_room(&sc->c_rx) == 0) {
+		if (bytering_room(&sc->c_rx) == 0) {
 			sc->c_rx_stopped = true;
 			sc->c_stats.cs_rx_stops++;
 			ier_set(sc, sc->c_ier & ~IER_ERBFI);
 			return;
 		}
-		ring_put(&sc->c_rx, inb(sc->c_io + UART_RBR));
+		bytering_put(&sc->c_rx, inb(sc->c_io + UART_RBR));
 		sc->c_stats.cs_rx++;
 	}
 	if (lsr & LSR_OE)
@@ -307,7 +259,7 @@ rx_drain(struct com *sc)
 static void
 rx_restart(struct com *sc)
 {
-	if (sc->c_rx_stopped && ring_room(&sc->c_rx) > 0) {
+	if (sc->c_rx_stopped && bytering_room(&sc->c_rx) > 0) {
 		sc->c_rx_stopped = false;
 		ier_set(sc, sc->c_ier | IER_ERBFI);
 	}
@@ -321,10 +273,10 @@ tx_fill(struct com *sc)
 
 	if (!(inb(sc->c_io + UART_LSR) & LSR_THRE))
 		return;
-	for (n = 0; n < TX_FIFO && sc->c_tx.r_len > 0; n++)
-		outb(sc->c_io + UART_THR, ring_get(&sc->c_tx));
+	for (n = 0; n < TX_FIFO && sc->c_tx.br_len > 0; n++)
+		outb(sc->c_io + UART_THR, bytering_get(&sc->c_tx));
 	sc->c_stats.cs_tx += n;
-	if (sc->c_tx.r_len == 0)
+	if (sc->c_tx.br_len == 0)
 		ier_set(sc, sc->c_ier & ~IER_ETBEI);
 }
 
@@ -332,8 +284,8 @@ tx_fill(struct com *sc)
 static void
 tx_poll_all(struct com *sc)
 {
-	while (sc->c_tx.r_len > 0) {
-		poll_putc(sc->c_io, ring_get(&sc->c_tx));
+	while (sc->c_tx.br_len > 0) {
+		poll_putc(sc->c_io, bytering_get(&sc->c_tx));
 		sc->c_stats.cs_polled_tx++;
 	}
 }
@@ -355,7 +307,7 @@ com_intr(int irq, void *arg)
 		rx_drain(sc);
 		tx_fill(sc);
 	}
-	if (sc->c_rx.r_len > 0)
+	if (sc->c_rx.br_len > 0)
 		ret = IRQ_WAKE_THREAD;
 	port_unlock(sc, was);
 	return ret;
@@ -375,13 +327,13 @@ com_bottom_half(struct com *sc)
 		size_t n, took;
 
 		was = port_lock(sc);
-		n = ring_peek(&sc->c_rx, buf, sizeof(buf));
+		n = bytering_peek(&sc->c_rx, buf, sizeof(buf));
 		port_unlock(sc, was);
 		if (n == 0)
 			break;
 		took = tty_input(sc->c_tty, buf, n);
 		was = port_lock(sc);
-		ring_drop(&sc->c_rx, took);
+		bytering_drop(&sc->c_rx, took);
 		rx_restart(sc);
 		port_unlock(sc, was);
 		if (took < n)
@@ -418,8 +370,8 @@ com_write(void *dev, const uint8_t *buf, size_t n)
 	size_t i;
 
 	was = port_lock(sc);
-	for (i = 0; i < n && ring_room(&sc->c_tx) > 0; i++)
-		ring_put(&sc->c_tx, buf[i]);
+	for (i = 0; i < n && bytering_room(&sc->c_tx) > 0; i++)
+		bytering_put(&sc->c_tx, buf[i]);
 	if (i > 0)
 		ier_set(sc, sc->c_ier | IER_ETBEI);
 	port_unlock(sc, was);
@@ -436,8 +388,8 @@ com_wait_write(void *dev)
 {
 	struct com *sc = dev;
 
-	while (__atomic_load_n(&sc->c_tx.r_len, __ATOMIC_RELAXED) ==
-	    sc->c_tx.r_size)
+	while (__atomic_load_n(&sc->c_tx.br_len, __ATOMIC_RELAXED) ==
+	    sc->c_tx.br_size)
 		ksleep(NS_PER_MS);
 }
 
@@ -469,11 +421,11 @@ com_cons_putc(int c)
 		return;
 	}
 	was = port_lock(sc);
-	if (ring_room(&sc->c_tx) == 0) {
-		poll_putc(sc->c_io, ring_get(&sc->c_tx));
+	if (bytering_room(&sc->c_tx) == 0) {
+		poll_putc(sc->c_io, bytering_get(&sc->c_tx));
 		sc->c_stats.cs_polled_tx++;
 	}
-	ring_put(&sc->c_tx, (uint8_t)c);
+	bytering_put(&sc->c_tx, (uint8_t)c);
 	ier_set(sc, sc->c_ier | IER_ETBEI);
 	port_unlock(sc, was);
 }
@@ -515,8 +467,8 @@ com_alloc(const char *name, uint16_t io, int irq)
 	sc->c_irq = irq;
 	simple_lock_init(&sc->c_lock);
 	mutex_init(&sc->c_bhlock, MUTEX_DEFAULT, IPL_NONE);
-	ring_init(&sc->c_rx, RX_RING);
-	ring_init(&sc->c_tx, TX_RING);
+	ring_alloc(&sc->c_rx, RX_RING);
+	ring_alloc(&sc->c_tx, TX_RING);
 	sc->c_si = softint_establish(SOFTINT_SERIAL | SOFTINT_MPSAFE,
 	    com_soft, sc);
 	KASSERTMSG(sc->c_si != NULL, "%s: no soft interrupt", name);
@@ -529,8 +481,8 @@ com_free(struct com *sc)
 {
 	tty_detach(sc->c_tty);
 	softint_disestablish(sc->c_si);
-	ring_fini(&sc->c_tx);
-	ring_fini(&sc->c_rx);
+	ring_free(&sc->c_tx);
+	ring_free(&sc->c_rx);
 	mutex_destroy(&sc->c_bhlock);
 	kmem_free(sc, sizeof(*sc));
 }
@@ -548,10 +500,10 @@ com_enable(struct com *sc, const uint8_t *early, size_t n)
 
 	was = port_lock(sc);
 	for (size_t i = 0; i < n; i++)
-		ring_put(&sc->c_rx, early[i]);
+		bytering_put(&sc->c_rx, early[i]);
 	rx_drain(sc);
 	ier_set(sc, IER_ERBFI | IER_ELSI);
-	pending = sc->c_rx.r_len > 0;
+	pending = sc->c_rx.br_len > 0;
 	port_unlock(sc, was);
 	if (pending)
 		softint_schedule(sc->c_si);
@@ -643,10 +595,4 @@ void
 com_get_stats(const struct com *sc, struct com_stats *st)
 {
 	*st = sc->c_stats;
-}
-
-bool
-com_intr_pending(const struct com *sc)
-{
-	return !(inb(sc->c_io + UART_IIR) & IIR_NOPEND);
 }

@@ -56,10 +56,4 @@ int com_irq(const struct com *sc);
 /* com_get_stats: copy the port's counters.  Context: any. */
 void com_get_stats(const struct com *sc, struct com_stats *st);
 
-/*
- * com_intr_pending: whether the port has an interrupt condition now
- * (IIR), for a demultiplexing parent handler.  Context: any.
- */
-bool com_intr_pending(const struct com *sc);
-
 #endif

@@ -45,6 +45,8 @@
 #include <string.h>
 #include <tty.h>
 
+#include <kern/bytering.h>
+
 #define TTY_INQ		4096	/* input queue, bytes */
 #define TTY_LINE_MAX	256	/* line buffer, bytes */
 #define TTY_HISTORY	16	/* lines remembered */
@@ -63,8 +65,8 @@ struct tty {
 	kmutex_t t_lock;
 	kcondvar_t t_readcv;
 	unsigned t_mode;			/* TTY_CANON | TTY_ECHO */
-	uint8_t t_inq[TTY_INQ];			/* input queue, a ring */
-	size_t t_inq_head, t_inq_len;
+	struct bytering t_inq;			/* input queue */
+	uint8_t t_inq_buf[TTY_INQ];
 	unsigned t_lines;			/* newlines in the input queue */
 	unsigned t_eofs;			/* pending ends of input */
 	bool t_refused;				/* tty_input left bytes */
@@ -96,6 +98,7 @@ tty_attach(const char *name, const struct tty_ops *ops, void *dev)
 	tp->t_ops = ops;
 	tp->t_dev = dev;
 	tp->t_mode = TTY_CANON | TTY_ECHO;
+	bytering_init(&tp->t_inq, tp->t_inq_buf, sizeof(tp->t_inq_buf));
 	mutex_init(&tp->t_lock, MUTEX_DEFAULT, IPL_NONE);
 	cv_init(&tp->t_readcv, "ttyin");
 	return tp;
@@ -149,34 +152,6 @@ echo_erase(struct tty *tp, size_t n)
 		echo_str(tp, "\b \b");
 }
 
-/* The input queue. */
-
-static size_t
-inq_room(const struct tty *tp)
-{
-	return TTY_INQ - tp->t_inq_len;
-}
-
-static void
-inq_put(struct tty *tp, uint8_t c)
-{
-	KASSERTMSG(tp->t_inq_len < TTY_INQ, "%s: input queue overflow",
-	    tp->t_name);
-	tp->t_inq[(tp->t_inq_head + tp->t_inq_len) % TTY_INQ] = c;
-	tp->t_inq_len++;
-}
-
-static uint8_t
-inq_get(struct tty *tp)
-{
-	uint8_t c = tp->t_inq[tp->t_inq_head];
-
-	KASSERT(tp->t_inq_len > 0);
-	tp->t_inq_head = (tp->t_inq_head + 1) % TTY_INQ;
-	tp->t_inq_len--;
-	return c;
-}
-
 /* The history. */
 
 static void
@@ -223,11 +198,11 @@ history_move(struct tty *tp, bool older)
 static bool
 end_line(struct tty *tp)
 {
-	if (inq_room(tp) < tp->t_len + 1)
+	if (bytering_room(&tp->t_inq) < tp->t_len + 1)
 		return false;
 	for (size_t i = 0; i < tp->t_len; i++)
-		inq_put(tp, (uint8_t)tp->t_line[i]);
-	inq_put(tp, '\n');
+		bytering_put(&tp->t_inq, (uint8_t)tp->t_line[i]);
+	bytering_put(&tp->t_inq, '\n');
 	tp->t_lines++;
 	echo_str(tp, "\r\n");
 	history_add(tp);
@@ -345,9 +320,9 @@ canon_byte(struct tty *tp, uint8_t c)
 static bool
 raw_byte(struct tty *tp, uint8_t c)
 {
-	if (inq_room(tp) == 0)
+	if (bytering_room(&tp->t_inq) == 0)
 		return false;
-	inq_put(tp, c);
+	bytering_put(&tp->t_inq, c);
 	cv_broadcast(&tp->t_readcv);
 	return true;
 }
@@ -412,7 +387,7 @@ tty_read_line(struct tty *tp, char *buf, size_t size)
 		tp->t_eofs--;
 		ret = 0;
 	} else {
-		for (uint8_t c; (c = inq_get(tp)) != '\n';)
+		for (uint8_t c; (c = bytering_get(&tp->t_inq)) != '\n';)
 			if (len + 1 < size)
 				buf[len++] = (char)c;
 		tp->t_lines--;
@@ -434,10 +409,10 @@ tty_read(struct tty *tp, uint8_t *buf, size_t n)
 	mutex_enter(&tp->t_lock);
 	KASSERTMSG(!(tp->t_mode & TTY_CANON), "tty_read(%s) in canonical "
 	    "mode: use tty_read_line", tp->t_name);
-	while (tp->t_inq_len == 0)
+	while (tp->t_inq.br_len == 0)
 		cv_wait(&tp->t_readcv, &tp->t_lock);
-	while (got < n && tp->t_inq_len > 0)
-		buf[got++] = inq_get(tp);
+	while (got < n && tp->t_inq.br_len > 0)
+		buf[got++] = bytering_get(&tp->t_inq);
 	refused = take_refused(tp);
 	mutex_exit(&tp->t_lock);
 	reader_made_room(tp, refused);
