@@ -64,6 +64,8 @@ int lwp_priority(const struct lwp *l);
 int lwp_base_priority(const struct lwp *l);
 /* lwp_name: the name given at creation. */
 const char *lwp_name(const struct lwp *l);
+/* lwp_id: a number naming l, unique since boot (from 1; traces use it). */
+uint32_t lwp_id(const struct lwp *l);
 /* lwp_cpu: the CPU the LWP last ran on or is queued for. */
 struct cpu_info *lwp_cpu(const struct lwp *l);
 /*

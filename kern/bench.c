@@ -238,6 +238,9 @@ bench_run(const char *name)
 	}
 	if (strcmp(name, "irq") == 0)
 		return bench_irq();
-	kerr("bench: no benchmark set named '%s' (known: base, irq)", name);
+	if (strcmp(name, "trace") == 0)
+		return bench_trace();
+	kerr("bench: no benchmark set named '%s' (known: base, irq, trace)",
+	    name);
 	return false;
 }

@@ -36,6 +36,8 @@ uint64_t bench_mutex_pair_ns(kmutex_type_t type, ipl_t ipl);
 
 /* bench_irq: the "irq" set (bench_irq.c); false if it could not finish. */
 bool bench_irq(void);
+/* bench_trace: the "trace" set (bench_trace.c); false if it could not finish. */
+bool bench_trace(void);
 
 /*
  * bench_irq_storm: the storm-control figures of the "irq" set

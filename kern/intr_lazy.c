@@ -69,6 +69,7 @@
 #include <options.h>
 #include <printf.h>
 #include <time.h>
+#include <trace.h>
 
 #include <kern/intr_lazy.h>
 #include <kern/lwp_impl.h>
@@ -414,9 +415,11 @@ pin_and_run(struct cpu_info *ci, struct intr_level *il, struct lwp *t)
 	t->l_oncpu = 1;
 	t->l_oncpu_since = nanouptime();	/* its CPU time, if it blocks */
 	il->il_runs++;
+	TRACE_LWP(TRACE_PIN, 0, t, p->l_lid);
 	prev = cpu_intr_switch(p, t, t->l_stack + KSTACK_SIZE);
 	if (prev == NULL) {
 		p->l_pinned_by = NULL;
+		TRACE_LWP(TRACE_UNPIN, TRACE_UNPIN_RETURN, t, p->l_lid);
 		return;
 	}
 	/* t blocked: sched_switch unpinned us and switched back here. */

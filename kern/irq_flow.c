@@ -63,6 +63,7 @@
 #include <lwp.h>
 #include <mutex.h>
 #include <time.h>
+#include <trace.h>
 
 #include <kern/irq_impl.h>
 #include <kern/lwp_impl.h>
@@ -174,7 +175,9 @@ run_actions(struct irq_desc *desc, uint64_t *now)
 			continue;
 		}
 		cd->cpu_intr_action = ia;
+		TRACE(TRACE_PRIMARY_START, desc->id_irq, ia->ia_handler, ia);
 		r = ia->ia_handler(desc->id_irq, ia->ia_dev);
+		TRACE(TRACE_PRIMARY_END, desc->id_irq, r, ia);
 		KASSERTMSG((r & ~(IRQ_HANDLED | IRQ_WAKE_THREAD)) == 0,
 		    "irq %d handler %s returned %#x", desc->id_irq,
 		    ia->ia_name, (unsigned)r);

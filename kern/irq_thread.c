@@ -68,6 +68,7 @@
 #include <mutex.h>
 #include <printf.h>
 #include <time.h>
+#include <trace.h>
 
 #include <kern/intr_lazy.h>
 #include <kern/irq_impl.h>
@@ -469,6 +470,8 @@ irq_run_thread_fn(struct irq_action *ia)
 	uint64_t t0 = nanouptime(), wake = ia->ia_wake_ns, t1;
 
 	if (hard) {
+		TRACE(TRACE_THREADFN_START, ia->ia_desc->id_irq,
+		    ia->ia_thread_fn, ia);
 		ia->ia_thread_fn(ia->ia_desc->id_irq, ia->ia_dev);
 		t1 = nanouptime();
 	} else {
@@ -477,12 +480,16 @@ irq_run_thread_fn(struct irq_action *ia)
 		if (wake != 0 && t0 >= wake)
 			irq_hist_add(&ia->ia_wake_hist, t0 - wake);
 		l->l_irqaction = ia;
+		TRACE(TRACE_THREADFN_START, ia->ia_desc->id_irq,
+		    ia->ia_thread_fn, ia);
 		irq_run_isolated(ia);
 		t1 = nanouptime();
 		l->l_irqaction = NULL;
 		irq_storm_charge(ia->ia_desc,
 		    cpu_time_base(l) - base + (t1 - t0));
 	}
+	TRACE(TRACE_THREADFN_END, ia->ia_desc->id_irq, ia->ia_thread_fn,
+	    ia);
 	__atomic_fetch_add(&ia->ia_nthread, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&ia->ia_thread_ns, t1 - t0, __ATOMIC_RELAXED);
 }

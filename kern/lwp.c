@@ -89,6 +89,8 @@ stack_free(vaddr_t base)
 	mutex_exit(&stack_lock);
 }
 
+static uint32_t lwp_last_id;		/* atomic: the last l_lid given */
+
 static void
 lwp_init_fields(struct lwp *l, int pri, struct cpu_info *ci, int flags,
     const char *name)
@@ -102,6 +104,7 @@ lwp_init_fields(struct lwp *l, int pri, struct cpu_info *ci, int flags,
 	l->l_stat = LSIDL;
 	l->l_flags = flags;
 	l->l_base_pri = l->l_pri = pri;
+	l->l_lid = __atomic_add_fetch(&lwp_last_id, 1, __ATOMIC_RELAXED);
 	strlcpy(l->l_name, name, sizeof(l->l_name));
 }
 
@@ -334,6 +337,7 @@ lwp_set_priority(struct lwp *l, int pri)
 int lwp_priority(const struct lwp *l) { return l->l_pri; }
 int lwp_base_priority(const struct lwp *l) { return l->l_base_pri; }
 const char *lwp_name(const struct lwp *l) { return l->l_name; }
+uint32_t lwp_id(const struct lwp *l) { return l->l_lid; }
 struct cpu_info *lwp_cpu(const struct lwp *l) { return l->l_cpu; }
 struct lwp *lwp_pinned(const struct lwp *l) { return l->l_pinned; }
 struct lwp *lwp_pinned_by(const struct lwp *l) { return l->l_pinned_by; }

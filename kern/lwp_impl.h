@@ -105,6 +105,7 @@ struct lwp {
 	uint64_t l_switches;		/* times switched to */
 	uint64_t l_runtime_ns;		/* time on CPU */
 	uint64_t l_oncpu_since;
+	uint32_t l_lid;			/* unique id, never reused (trace) */
 	char l_name[LWP_NAME_MAX];
 };
 

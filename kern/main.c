@@ -11,6 +11,9 @@
  *	run=ktest:a,b		run the named suites
  *	run=bench:NAME		run a benchmark, then power off
  *	run=crash:NAME		deliberately break a rule (the host checks the panic)
+ *	run=trace:demo		capture a trace of every dispatch model, dump it
+ *
+ * Tracing (trace=on) starts before the run= action.
  */
 #include <com.h>
 #include <cpu.h>
@@ -25,6 +28,7 @@
 #include <reboot.h>
 #include <string.h>
 #include <time.h>
+#include <trace.h>
 
 #include <kern/intr_lazy.h>
 #include <kern/irq_impl.h>
@@ -38,7 +42,8 @@
 
 static char run_opt[128];
 OPTION_STRING("run", run_opt,
-    "what to run after boot: ktest[:SUITE,...], bench:NAME or crash:NAME");
+    "what to run after boot: ktest[:SUITE,...], bench:NAME, crash:NAME or "
+    "trace:demo");
 
 void lwp_start_reaper(void);
 
@@ -87,6 +92,7 @@ main_thread(void *arg)
 	boot_cycles_at_main = cpu_cycles();
 	if (com_console_attach() != 0)
 		kwarn("console: COM1 stays polled");
+	trace_boot();
 	edu_init();		/* drivers attach in thread context, all CPUs up */
 	if (strcmp(run_opt, "ktest") == 0)
 		run_ktest(NULL);
@@ -94,13 +100,15 @@ main_thread(void *arg)
 		run_ktest(rest);
 	if (has_prefix(run_opt, "bench:", &rest))
 		cpu_poweroff(bench_run(rest) ? POWEROFF_OK : POWEROFF_FAILED);
+	if (has_prefix(run_opt, "trace:", &rest))
+		cpu_poweroff(trace_run(rest) ? POWEROFF_OK : POWEROFF_FAILED);
 	if (has_prefix(run_opt, "crash:", &rest)) {
 		crash_run(rest);
 		cpu_poweroff(POWEROFF_FAILED);
 	}
 	if (run_opt[0] != '\0')
 		kerr("run: unknown action '%s' (expected ktest, ktest:SUITE,..., "
-		    "bench:NAME or crash:NAME)", run_opt);
+		    "bench:NAME, crash:NAME or trace:demo)", run_opt);
 	print_status();
 	if (com_console() != NULL)
 		shell_run(com_tty(com_console()));

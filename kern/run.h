@@ -12,5 +12,7 @@ bool ktest_run(const char *spec);
 bool bench_run(const char *name);
 /* crash_run: break the named rule; returns only if the kernel survived. */
 void crash_run(const char *name);
+/* trace_run: the named trace capture (trace_demo.c); false if it failed. */
+bool trace_run(const char *name);
 
 #endif

@@ -61,6 +61,7 @@
 #include <spl.h>
 #include <time.h>
 #include <timer.h>
+#include <trace.h>
 
 #include <kern/lwp_impl.h>
 #include <kern/md.h>
@@ -391,6 +392,7 @@ unpin(struct cpu_info *ci, struct lwp *l)
 	    "unpin: %s is not pinned by %s", p->l_name, l->l_name);
 	l->l_pinned = NULL;
 	p->l_pinned_by = NULL;
+	TRACE_LWP(TRACE_UNPIN, TRACE_UNPIN_BLOCK, l, p->l_lid);
 	cpudata(ci)->cpu_want_resched = rq_highest(&cpudata(ci)->cpu_rq) > p->l_pri;
 	return p;
 }
@@ -431,6 +433,7 @@ sched_switch(void)
 	next->l_cpu = ci;
 	account_switch(ci, l, next);
 	arm_slice(ci, next);
+	TRACE_LWP(TRACE_SWITCH, l->l_stat, next, 0);
 	prev = cpu_switchto(l, next);
 	sched_switch_finish(prev);
 }

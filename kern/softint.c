@@ -40,6 +40,7 @@
 #include <printf.h>
 #include <spl.h>
 #include <string.h>
+#include <trace.h>
 
 #include <kern/intr_lazy.h>
 #include <kern/isolate.h>
@@ -116,12 +117,14 @@ call_handler(struct softint *si)
 		return;
 	}
 	l->l_softint = si;
+	TRACE(TRACE_SOFTINT_START, si->si_ipl, si->si_func, si);
 	if (giant)
 		mutex_enter(&softint_giant);
 	r = isolate_call(call_isolated, si, &who);
 	if (giant)
 		mutex_exit(&softint_giant);
 	l->l_softint = NULL;
+	TRACE(TRACE_SOFTINT_END, si->si_ipl, si->si_func, si);
 	if (r != NULL)
 		handler_died(si, r);
 	else

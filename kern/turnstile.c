@@ -33,6 +33,7 @@
 #include <kmem.h>
 #include <lwp.h>
 #include <printf.h>
+#include <trace.h>
 
 #include <kern/lwp_impl.h>
 #include <kern/simplelock.h>
@@ -283,6 +284,7 @@ turnstile_block(const void *obj, int q, struct lwp *owner, const char *what)
 	set_owner(ts, owner);
 	if (owner != NULL)
 		propagate(owner);
+	TRACE(TRACE_BLOCK, q, obj, owner != NULL ? owner->l_lid : 0);
 	s = spin_section_handoff();
 	simple_unlock(&turnstile_lock);
 	sched_switch();
@@ -340,6 +342,7 @@ turnstile_handoff(const void *obj, int q, unsigned count, struct lwp *newowner)
 		if (ts->ts_nwaiters[0] + ts->ts_nwaiters[1] == 0)
 			set_owner(ts, NULL);
 		return_turnstile(ts, l);
+		TRACE_LWP(TRACE_WAKE, q, l, obj);
 		sched_setrunnable(l);
 	}
 	if (ts->ts_obj != NULL) {

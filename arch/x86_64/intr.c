@@ -46,6 +46,7 @@
 #include <kassert.h>
 #include <log.h>
 #include <mutex.h>
+#include <trace.h>
 
 #include <kern/irq_impl.h>
 #include <kern/lwp_impl.h>
@@ -199,12 +200,14 @@ run_at_level(struct cpu_info *ci, struct irq_desc *desc)
 
 	cd->cpu_intr_depth++;
 	cd->cpu_nintr++;
+	TRACE(TRACE_IRQ_ENTER, desc->id_irq, desc->id_vector, 0);
 	spl_set(desc->id_ipl);
 	ci->ci_intr_open = desc->id_ipl < IPL_SCHED;
 	if (ci->ci_intr_open)
 		x86_sti();
 	irq_dispatch(desc);
 	x86_cli();
+	TRACE(TRACE_IRQ_EXIT, desc->id_irq, desc->id_vector, 0);
 	ci->ci_intr_open = was_open;
 	cd->cpu_intr_depth--;
 }
