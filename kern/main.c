@@ -22,6 +22,7 @@
 #include <pci.h>
 #include <printf.h>
 #include <reboot.h>
+#include <rtc.h>
 #include <string.h>
 #include <time.h>
 
@@ -85,6 +86,7 @@ main_thread(void *arg)
 
 	boot_cycles_at_main = cpu_cycles();
 	edu_init();		/* drivers attach in thread context, all CPUs up */
+	rtc_init();
 	if (strcmp(run_opt, "ktest") == 0)
 		run_ktest(NULL);
 	if (has_prefix(run_opt, "ktest:", &rest))
