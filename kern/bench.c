@@ -238,6 +238,8 @@ bench_run(const char *name)
 	}
 	if (strcmp(name, "irq") == 0)
 		return bench_irq();
-	kerr("bench: no benchmark set named '%s' (known: base, irq)", name);
+	if (strcmp(name, "rtc") == 0)
+		return bench_rtc();
+	kerr("bench: no benchmark set named '%s' (known: base, irq, rtc)", name);
 	return false;
 }
