@@ -34,7 +34,7 @@
 #include <time.h>
 
 #define WAIT_NS		(10 * NS_PER_SEC)	/* > two RTC seconds */
-#define RATE_LOSS_PCT	35			/* see expect_rate */
+#define RATE_MIN_PCT	56			/* see expect_rate */
 
 struct hook_count {
 	uint64_t hc_calls;
@@ -117,19 +117,23 @@ ticks_per_rtc_second(struct ktest *t, uint64_t *ticks)
 }
 
 /*
- * Ticks per RTC second must be hz: +1 for where the boundaries fall, and
- * up to loss_pct per cent fewer for periods the hardware merged while the
- * line's CPU held interrupts off for longer than a period (under TCG, a
- * vCPU the host did not run for a millisecond: 2% at 1024 Hz with 2
- * vCPUs, 20% with 4 vCPUs on a loaded 2-core host).  RATE_LOSS_PCT
- * allows 35%: a wrong rate select is a factor of two either way, and
- * still fails on one side or the other.
+ * Ticks per RTC second must be hz: at most hz + 1 (for where the
+ * boundaries fall), and more than RATE_MIN_PCT per cent of hz.  Fewer
+ * than hz come from periods the hardware merged while the line's CPU
+ * held interrupts off for longer than a period: under TCG, a vCPU the
+ * host did not run (at 1024 Hz: 2% with 2 vCPUs on an idle host, 20-36%
+ * on a loaded 2-core host).  A wrong rate select is a factor of two: at
+ * most hz / 2 + 1, below the bottom; twice the rate, or ticks counted
+ * without PF or twice, exceed the top.  Rates above 1024 Hz are left
+ * out: under --icount, with the guest idle between ticks, they lose up
+ * to half their ticks (observed: 2116 of 4096), which says something
+ * about QEMU's icount timers, not about the driver.
  */
 static void
-expect_rate(struct ktest *t, unsigned hz, uint64_t ticks, unsigned loss_pct)
+expect_rate(struct ktest *t, unsigned hz, uint64_t ticks)
 {
 	KT_EXPECT_LE(t, ticks, hz + 1);
-	KT_EXPECT_GE(t, ticks, hz - 1 - hz * loss_pct / 100);
+	KT_EXPECT_GT(t, ticks, hz * RATE_MIN_PCT / 100);
 }
 
 static void
@@ -243,7 +247,7 @@ rtc_ticks_per_rtc_second_match_the_rate(struct ktest *t)
 			break;
 		ktest_log(t, "%u Hz: %lu ticks in an RTC second", rates[i],
 		    ticks);
-		expect_rate(t, rates[i], ticks, RATE_LOSS_PCT);
+		expect_rate(t, rates[i], ticks);
 	}
 	rtc_periodic_stop();
 	KT_EXPECT_EQ(t, hc.hc_ticks, rtc_ticks() - t0);
@@ -304,7 +308,7 @@ ticks_under_mode(struct ktest *t, enum irq_mode mode)
 	rtc_update_irq(true);
 	rtc_periodic_start();
 	if (ticks_per_rtc_second(t, &ticks))
-		expect_rate(t, 1024, ticks, RATE_LOSS_PCT);
+		expect_rate(t, 1024, ticks);
 	rtc_periodic_stop();		/* waits for the thread function */
 	rtc_update_irq(false);
 	KT_ASSERT_EQ(t, rtc_get_stats(&st), 0);
@@ -355,7 +359,12 @@ rtc_stop_stops_the_interrupt(struct ktest *t)
 	KT_EXPECT_GT(t, calls, 0);
 	ksleep(100 * NS_PER_MS);		/* a hundred periods */
 	KT_EXPECT_EQ(t, rtc_ticks(), ticks);
-	KT_EXPECT_EQ(t, irq_line_count(rtc_irq()), line);
+	/*
+	 * The chip stopped: at most one delivery it made before PIE went
+	 * off can still arrive (a vCPU that was not running, or a replay
+	 * under spl=soft); it finds PF ignored and counts no tick.
+	 */
+	KT_EXPECT_LE(t, irq_line_count(rtc_irq()), line + 1);
 	KT_EXPECT_EQ(t, __atomic_load_n(&hc.hc_calls, __ATOMIC_ACQUIRE), calls);
 	KT_EXPECT_EQ(t, rtc_rate(), 1024);	/* stopping keeps the rate */
 	rtc_quiesce(mode);
