@@ -240,7 +240,9 @@ bench_run(const char *name)
 		return bench_irq();
 	if (strcmp(name, "trace") == 0)
 		return bench_trace();
-	kerr("bench: no benchmark set named '%s' (known: base, irq, trace)",
+	if (strcmp(name, "rtc") == 0)
+		return bench_rtc();
+	kerr("bench: no benchmark set named '%s' (known: base, irq, trace, rtc)",
 	    name);
 	return false;
 }

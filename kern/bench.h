@@ -1,5 +1,6 @@
 /*
- * bench.h: what the benchmark sets (kern/bench.c, kern/bench_irq.c) share.
+ * bench.h: what the benchmark sets (kern/bench.c, kern/bench_irq.c,
+ * kern/bench_rtc.c) share.
  *
  * Every set prints its figures as `RESULT name=value unit=...` lines and
  * never asserts; a set that cannot finish (an interrupt that never comes)
@@ -38,6 +39,12 @@ uint64_t bench_mutex_pair_ns(kmutex_type_t type, ipl_t ipl);
 bool bench_irq(void);
 /* bench_trace: the "trace" set (bench_trace.c); false if it could not finish. */
 bool bench_trace(void);
+
+/*
+ * bench_rtc: the "rtc" set (bench_rtc.c): the RTC's periodic interrupt at
+ * 8192 Hz under each model; false if it could not finish.
+ */
+bool bench_rtc(void);
 
 /*
  * bench_irq_storm: the storm-control figures of the "irq" set

@@ -26,6 +26,7 @@
 #include <pci.h>
 #include <printf.h>
 #include <reboot.h>
+#include <rtc.h>
 #include <string.h>
 #include <time.h>
 #include <trace.h>
@@ -94,6 +95,7 @@ main_thread(void *arg)
 		kwarn("console: COM1 stays polled");
 	trace_boot();
 	edu_init();		/* drivers attach in thread context, all CPUs up */
+	rtc_init();
 	if (strcmp(run_opt, "ktest") == 0)
 		run_ktest(NULL);
 	if (has_prefix(run_opt, "ktest:", &rest))

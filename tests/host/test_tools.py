@@ -311,7 +311,7 @@ class BootDecisionTest(unittest.TestCase):
         for part in ("-machine q35", "-m 512", "-smp 4", "-kernel /k.elf",
                      "-display none", "-no-reboot",
                      "-device isa-debug-exit,iobase=0xf4,iosize=0x04",
-                     "-accel tcg", "-monitor none",
+                     "-rtc base=utc,clock=vm", "-accel tcg", "-monitor none",
                      "-chardev stdio,id=con,signal=off",
                      "-serial chardev:con"):
             self.assertIn(part, s)
