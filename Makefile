@@ -77,7 +77,7 @@ deps:
 	@sh tools/deps
 
 run: deps all
-	@tools/boot --smp 4
+	@tools/boot --smp 4 --reboot
 
 check: deps
 	@$(PYTHON) tools/check --build $(BUILD)

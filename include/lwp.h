@@ -20,6 +20,8 @@
 #include <cpu.h>
 #include <types.h>
 
+struct tty;
+
 #define PRI_IDLE	0
 #define PRI_KERNEL_MIN	1
 #define PRI_KERNEL	32		/* default for kernel threads */
@@ -32,8 +34,11 @@
 #define PRI_INTR_MAX	223
 #define NPRI		224
 
+#define LWP_NAME_MAX	24		/* names are cut to 23 characters */
+
 /* lwp_create flags */
 #define LWP_JOINABLE	0x1	/* lwp_join() will reap it; else reaped on exit */
+#define LWP_INTR	0x2	/* an interrupt thread (ps shows it as one) */
 
 typedef void (*lwp_func_t)(void *);
 
@@ -108,5 +113,77 @@ void kpreempt_enable(void);
 
 /* lwp_count: LWPs in existence (for tests and ps). */
 unsigned lwp_count(void);
+
+/*
+ * A snapshot of one LWP, for `ps`.  The fields are read without the
+ * scheduler's locks, each exact at some instant of the snapshot but not
+ * all at the same one (an LWP may be waking while it is copied).
+ */
+enum lwp_info_state {
+	LWP_INFO_IDL,		/* being created */
+	LWP_INFO_RUN,		/* runnable, waiting for a CPU (an idle
+				   LWP whose CPU runs another) */
+	LWP_INFO_ONPROC,	/* running (or pinned: li_pinned_by != 0) */
+	LWP_INFO_SLEEP,		/* asleep or blocked on a lock: li_wmesg */
+	LWP_INFO_ZOMB,		/* exited, not yet reaped */
+};
+
+#define LWP_INFO_INTR	0x1	/* an interrupt thread */
+#define LWP_INFO_IDLE	0x2	/* a CPU's idle LWP */
+#define LWP_INFO_BOUND	0x4	/* bound to li_cpu */
+
+struct lwp_info {
+	uint32_t li_lid;			/* lwp_id */
+	char li_name[LWP_NAME_MAX];
+	enum lwp_info_state li_state;
+	unsigned li_flags;			/* LWP_INFO_* */
+	int li_pri;				/* effective priority */
+	int li_base_pri;
+	int li_cpu;				/* last CPU, -1 if none yet */
+	uint32_t li_pinned_by;			/* lid of the interrupt thread
+						   pinning it, or 0 */
+	uint32_t li_pinning;			/* lid of the LWP it pins, or 0 */
+	char li_wmesg[16];			/* what it sleeps on, or "" */
+	uintptr_t li_wchan;			/* its wait channel, or 0 */
+	uint64_t li_runtime_ns;			/* time on a CPU (up to its
+						   last switch) */
+	uint64_t li_switches;			/* times switched to */
+};
+
+/*
+ * lwp_snapshot: copy up to max LWPs, in creation order, into out.
+ * Returns how many exist (more than max if out was too small).
+ * Context: thread (takes the LWP list's adaptive lock).
+ */
+size_t lwp_snapshot(struct lwp_info *out, size_t max);
+
+/* lwp_state_name: a short name for a state ("run", "sleep", ...). */
+const char *lwp_state_name(enum lwp_info_state state);
+
+/*
+ * lwp_set_terminal: make tp the calling LWP's terminal (NULL: none).
+ * From then on its printf output goes to tp instead of the console,
+ * wherever it may sleep (see lwp_terminal); log messages stay on the
+ * console.  The shell uses it so that a shell on any serial port
+ * answers on that port.  Context: thread.
+ */
+void lwp_set_terminal(struct tty *tp);
+
+/*
+ * lwp_terminal: the calling LWP's terminal if printf may write to it
+ * here, or NULL: it must have one, and be in thread context with
+ * interrupts on, no spin lock held, preemption allowed, outside any
+ * console section and before any panic (tty_write sleeps).  Context: any.
+ */
+struct tty *lwp_terminal(void);
+
+/*
+ * lwp_interrupted: ^C was typed on the calling LWP's terminal since its
+ * interrupt flag was last cleared (the shell clears it as each command
+ * starts).  Long work polls it and stops: `ktest` between cases, the
+ * shell's watching commands between refreshes.  False for an LWP with no
+ * terminal.  Context: any.
+ */
+bool lwp_interrupted(void);
 
 #endif

@@ -20,4 +20,14 @@ enum poweroff_status {
  */
 __noreturn void cpu_poweroff(enum poweroff_status status);
 
+/*
+ * cpu_reboot: reset the machine, after sending what the console has
+ * queued.  It asks the chipset (the ICH9 reset control register, q35),
+ * then the keyboard controller, and if neither reset it, triple-faults.
+ * tools/boot runs QEMU with -no-reboot unless given --reboot, so there
+ * QEMU exits instead ("the guest reset").  Context: thread (it stops the
+ * other CPUs first).
+ */
+__noreturn void cpu_reboot(void);
+
 #endif

@@ -77,6 +77,8 @@ size_t tty_input(struct tty *tp, const uint8_t *buf, size_t n);
  * without its newline and NUL-terminated, to buf (a longer line is cut to
  * size - 1 bytes).  Returns its length, 0 at end of input (^D on an empty
  * line), or -EINTR if ^C was typed (the interrupt flag is then cleared).
+ * Input keeps its order: lines completed before a ^C are returned before
+ * its -EINTR, those typed after it after.
  * Context: thread; sleeps.
  */
 int tty_read_line(struct tty *tp, char *buf, size_t size);

@@ -484,8 +484,8 @@ add_thread(struct intr_level *il)
 
 	snprintf(name, sizeof(name), "intr%u/%s.%u", cpu_index(il->il_cpu),
 	    level_names[il->il_ipl - INTR_LAZY_IPL_MIN], il->il_nthreads);
-	error = lwp_create(thread_born, il, il->il_pri, il->il_cpu, 0, name,
-	    NULL);
+	error = lwp_create(thread_born, il, il->il_pri, il->il_cpu, LWP_INTR,
+	    name, NULL);
 	if (error == 0)
 		__atomic_fetch_add(&il->il_nthreads, 1, __ATOMIC_RELAXED);
 	return error;

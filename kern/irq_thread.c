@@ -296,7 +296,7 @@ irq_thread_create(struct irq_action *ia)
 	snprintf(name, sizeof(name), "irq/%d-%s", ia->ia_desc->id_irq,
 	    ia->ia_name);
 	return lwp_create(irq_thread_main, ia, ia->ia_prio, ia->ia_desc->id_cpu,
-	    LWP_JOINABLE, name, &ia->ia_thread);
+	    LWP_JOINABLE | LWP_INTR, name, &ia->ia_thread);
 }
 
 void
@@ -394,7 +394,7 @@ irq_source_thread_start(struct irq_desc *desc, int prio)
 	desc->id_src_exit = false;
 	snprintf(name, sizeof(name), "irq/%d-src", desc->id_irq);
 	return lwp_create(source_thread_main, desc, prio, desc->id_cpu,
-	    LWP_JOINABLE, name, &desc->id_srcthread);
+	    LWP_JOINABLE | LWP_INTR, name, &desc->id_srcthread);
 }
 
 void

@@ -19,6 +19,7 @@
  * lwp_total.  stack_lock (adaptive) covers the slot bitmap.  deathrow_lock
  * (simplelock, interrupts off) covers the reaper's list of zombies.
  */
+#include <cons.h>
 #include <cpu.h>
 #include <kassert.h>
 #include <kmem.h>
@@ -27,11 +28,13 @@
 #include <mutex.h>
 #include <printf.h>
 #include <string.h>
+#include <tty.h>
 
 #include <kern/lwp_impl.h>
 #include <kern/md.h>
 #include <kern/simplelock.h>
 
+#include <machine/cpufunc.h>
 #include <machine/cpuvar.h>
 #include <machine/pmap.h>
 #include <machine/vmparam.h>
@@ -179,9 +182,10 @@ lwp_create(lwp_func_t func, void *arg, int pri, struct cpu_info *ci,
 
 	if (pri < PRI_KERNEL_MIN || pri > PRI_INTR_MAX)
 		return -EINVAL;
-	if (flags & ~LWP_JOINABLE)
+	if (flags & ~(LWP_JOINABLE | LWP_INTR))
 		return -EINVAL;
-	l = lwp_alloc(pri, ci, (flags & LWP_JOINABLE) ? LW_JOINABLE : 0, name);
+	l = lwp_alloc(pri, ci, ((flags & LWP_JOINABLE) ? LW_JOINABLE : 0) |
+	    ((flags & LWP_INTR) ? LW_INTR : 0), name);
 	if (l == NULL)
 		return -ENOMEM;
 	cpu_lwp_init(l, func, arg);
@@ -357,15 +361,134 @@ lwp_bind(struct lwp *l, struct cpu_info *ci)
 		yield();	/* sched_switch sends us to ci */
 }
 
-/* lwp_foreach: call fn on every LWP (for ps and tests).  Context: thread. */
-void lwp_foreach(void (*fn)(struct lwp *, void *), void *arg);
-void
-lwp_foreach(void (*fn)(struct lwp *, void *), void *arg)
+/*
+ * An idle LWP stays LSONPROC when its CPU runs something else: it is
+ * shown running only while it is its CPU's current LWP or pinned there.
+ */
+static enum lwp_info_state
+info_state(const struct lwp *l)
+{
+	switch (l->l_stat) {
+	case LSRUN: return LWP_INFO_RUN;
+	case LSONPROC:
+		if ((l->l_flags & LW_IDLE) && l->l_cpu->ci_curlwp != l &&
+		    l->l_pinned_by == NULL)
+			return LWP_INFO_RUN;
+		return LWP_INFO_ONPROC;
+	case LSSLEEP: return LWP_INFO_SLEEP;
+	case LSZOMB: return LWP_INFO_ZOMB;
+	default: return LWP_INFO_IDL;
+	}
+}
+
+static unsigned
+info_flags(const struct lwp *l)
+{
+	return ((l->l_flags & LW_INTR) ? LWP_INFO_INTR : 0) |
+	    ((l->l_flags & LW_IDLE) ? LWP_INFO_IDLE : 0) |
+	    (l->l_bound != NULL ? LWP_INFO_BOUND : 0);
+}
+
+/* Copy l; its pointers are read once each, as they may change under us. */
+static void
+info_fill(struct lwp_info *li, const struct lwp *l)
+{
+	struct cpu_info *ci = l->l_cpu;
+	struct lwp *by = l->l_pinned_by, *under = l->l_pinned;
+	const char *wmesg = l->l_wmesg;
+
+	li->li_lid = l->l_lid;
+	strlcpy(li->li_name, l->l_name, sizeof(li->li_name));
+	li->li_state = info_state(l);
+	li->li_flags = info_flags(l);
+	li->li_pri = l->l_pri;
+	li->li_base_pri = l->l_base_pri;
+	li->li_cpu = ci != NULL ? (int)cpu_index(ci) : -1;
+	/* The links mean something only while the pair is on the CPU. */
+	li->li_pinned_by = by != NULL && li->li_state == LWP_INFO_ONPROC ?
+	    by->l_lid : 0;
+	li->li_pinning = under != NULL && li->li_state == LWP_INFO_ONPROC ?
+	    under->l_lid : 0;
+	li->li_wchan = 0;
+	li->li_wmesg[0] = '\0';
+	if (li->li_state == LWP_INFO_SLEEP) {
+		li->li_wchan = (uintptr_t)l->l_wchan;
+		if (wmesg != NULL)
+			strlcpy(li->li_wmesg, wmesg, sizeof(li->li_wmesg));
+	}
+	li->li_runtime_ns = l->l_runtime_ns;
+	li->li_switches = l->l_switches;
+}
+
+size_t
+lwp_snapshot(struct lwp_info *out, size_t max)
 {
 	struct list_head *p;
+	size_t n = 0;
 
 	mutex_enter(&lwp_list_lock);
-	list_foreach(p, &lwp_all)
-		fn(list_entry(p, struct lwp, l_all), arg);
+	list_foreach(p, &lwp_all) {
+		if (n < max)
+			info_fill(&out[n], list_entry(p, struct lwp, l_all));
+		n++;
+	}
 	mutex_exit(&lwp_list_lock);
+	return n;
+}
+
+const char *
+lwp_state_name(enum lwp_info_state state)
+{
+	static const char *const names[] = {
+		[LWP_INFO_IDL] = "idl", [LWP_INFO_RUN] = "run",
+		[LWP_INFO_ONPROC] = "onproc", [LWP_INFO_SLEEP] = "sleep",
+		[LWP_INFO_ZOMB] = "zomb",
+	};
+
+	KASSERTMSG((unsigned)state < nitems(names),
+	    "lwp_state_name: bad state %d", (int)state);
+	return names[state];
+}
+
+/*
+ * Set by the first lwp_set_terminal: until then printf need not look at
+ * curlwp, which it cannot before the boot CPU's %gs is set up.
+ */
+static volatile bool terminals_used;
+
+void
+lwp_set_terminal(struct tty *tp)
+{
+	curlwp->l_tty = tp;
+	terminals_used = true;
+}
+
+bool
+lwp_interrupted(void)
+{
+	struct tty *tp;
+
+	if (!terminals_used)
+		return false;
+	tp = curlwp->l_tty;
+	return tp != NULL && tty_interrupted(tp);
+}
+
+struct tty *
+lwp_terminal(void)
+{
+	struct lwp *l;
+	struct cpu_data *cd;
+
+	/* A console section keeps interrupts off: intr_enabled covers it. */
+	if (!terminals_used || !intr_enabled() || cons_panicking())
+		return NULL;
+	l = curlwp;
+	if (l->l_tty == NULL)
+		return NULL;
+	cd = &curcpu()->ci_data;
+	if (cd->cpu_intr_depth != 0 || cd->cpu_mtx_count != 0 ||
+	    l->l_nopreempt != 0)
+		return NULL;
+	return l->l_tty;
 }

@@ -52,13 +52,12 @@ enum lwp_stat { LSIDL = 1, LSRUN, LSONPROC, LSSLEEP, LSZOMB };
 #define LW_SYSTEM	0x04	/* created by the kernel itself */
 #define LW_INTR		0x08	/* an interrupt thread */
 
-#define LWP_NAME_MAX	24
-
 struct turnstile;
 struct sleepq_chain;
 struct irq_action;
 struct softint;
 struct isolate_catch;
+struct tty;
 
 struct lwp {
 	struct md_lwp l_md;		/* must be first: cpu_switchto */
@@ -107,6 +106,7 @@ struct lwp {
 	uint64_t l_oncpu_since;
 	uint32_t l_lid;			/* unique id, never reused (trace) */
 	char l_name[LWP_NAME_MAX];
+	struct tty *l_tty;		/* its terminal (lwp_set_terminal) */
 };
 
 /* Per-CPU scheduler state (the machine-independent part of cpu_info). */

@@ -22,12 +22,19 @@
  * Formatting the first (usually only) piece happens outside the console
  * lock, keeping the time it is held, with interrupts off, to the UART.
  *
- * Locking: none here; the console lock is cons.c's.
+ * Terminals.  A thread with a terminal (lwp_set_terminal: the shell on
+ * a serial port) has its printf output written to that tty instead, in
+ * PRINTF_BUFSIZE pieces, wherever lwp_terminal says it may sleep; in any
+ * other context its output goes to the console as above.
+ *
+ * Locking: none here; the console lock is cons.c's, the tty's its own.
  */
 
 #include <printf.h>
 #include <string.h>
 #include <cons.h>
+#include <lwp.h>
+#include <tty.h>
 
 #define PRINTF_BUFSIZE	512
 
@@ -456,11 +463,46 @@ cbuf_put(int c, void *arg)
 	cb->cb_buf[cb->cb_len++] = (char)c;
 }
 
+struct tbuf {
+	struct tty	*tb_tty;
+	size_t		tb_len;
+	char		tb_buf[PRINTF_BUFSIZE];
+};
+
+static void
+tbuf_put(int c, void *arg)
+{
+	struct tbuf *tb = arg;
+
+	if (tb->tb_len == sizeof(tb->tb_buf)) {
+		tty_write(tb->tb_tty, tb->tb_buf, tb->tb_len);
+		tb->tb_len = 0;
+	}
+	tb->tb_buf[tb->tb_len++] = (char)c;
+}
+
+static int
+tty_vprintf(struct tty *tp, const char *fmt, va_list ap)
+{
+	struct tbuf tb;
+	int n;
+
+	tb.tb_tty = tp;
+	tb.tb_len = 0;
+	n = kvprintf(fmt, ap, tbuf_put, &tb);
+	tty_write(tp, tb.tb_buf, tb.tb_len);
+	return n;
+}
+
 int
 vprintf(const char *fmt, va_list ap)
 {
+	struct tty *tp = lwp_terminal();
 	struct cbuf cb;
 	int n;
+
+	if (tp != NULL)
+		return tty_vprintf(tp, fmt, ap);
 
 	cb.cb_len = 0;
 	cb.cb_entered = false;

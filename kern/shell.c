@@ -2,27 +2,40 @@
  * shell.c: the command shell on the console (the default when the boot
  * command line has no run=).
  *
- * Design.  One kernel thread reads lines from the console's tty (the
- * canonical line discipline edits them: kern/tty.c), splits each into
- * words at spaces and runs the command named by the first.  Commands
- * print with printf, which goes through the same transmit ring as the
- * tty's echo, so output and echo keep their order.  A command that runs
- * long polls shell_interrupted() (^C typed since it started) and stops;
- * ^C at the prompt discards the line.  Errors name the bad argument and
- * change nothing.  Input piped into tools/boot is read the same way, line
- * by line, and `poweroff` ends the run with status 0.
+ * Design.  A shell is one kernel thread reading lines from a tty (the
+ * canonical line discipline edits them: kern/tty.c), splitting each into
+ * words at spaces and running the command named by the first.  The tty
+ * is the thread's terminal (lwp_set_terminal), so commands print with
+ * printf and their output goes to that tty: the console's for the shell
+ * started at boot, a serial port's for one started there.  Kernel log
+ * messages stay on the console.
  *
- * Locking: none of its own; the shell is one thread.
+ * ^C.  A command that runs long polls lwp_interrupted() and stops; `ktest`
+ * stops between cases.  The ^C is the command's from the moment its line
+ * was typed (the tty keeps a ^C in its place among typed-ahead lines),
+ * so `intr watch` followed by ^C in piped input stops the watch; once the
+ * command returns the shell says it was interrupted and clears the flag.
+ * ^C at the prompt discards the line being typed.
+ *
+ * Errors name the bad argument and change nothing.  Input piped into
+ * tools/boot is read the same way, line by line, and `poweroff` ends the
+ * run with status 0.
+ *
+ * Locking: none of its own.  A shell is one thread; several shells (one
+ * per tty) share nothing but the kernel's own interfaces.
  */
 #include <com.h>
 #include <cpu.h>
 #include <irq.h>
 #include <kmem.h>
 #include <log.h>
+#include <lwp.h>
 #include <printf.h>
 #include <reboot.h>
+#include <rtc.h>
 #include <string.h>
 #include <time.h>
+#include <trace.h>
 #include <tty.h>
 
 #include <kern/irq_impl.h>
@@ -38,14 +51,6 @@ struct command {
 	const char *c_help;
 	int (*c_fn)(int argc, char **argv);	/* 0, or it printed why */
 };
-
-static struct tty *shell_tty;
-
-bool
-shell_interrupted(void)
-{
-	return shell_tty != NULL && tty_interrupted(shell_tty);
-}
 
 /* Arguments. */
 
@@ -127,11 +132,97 @@ parse_mode(const char *cmd, const char *s, enum irq_mode *mode)
 static int
 cmd_help(int argc, char **argv);
 
+/*
+ * Sleep up to ns in short steps; false if ^C came first.  A watching
+ * command wakes this often to see ^C.
+ */
+#define WATCH_STEP_NS	(50 * NS_PER_MS)
+
+static bool
+pause_unless_interrupted(uint64_t ns)
+{
+	uint64_t end = nanouptime() + ns;
+
+	while (!lwp_interrupted()) {
+		uint64_t now = nanouptime();
+
+		if (now >= end)
+			return true;
+		ksleep(MIN(end - now, (uint64_t)WATCH_STEP_NS));
+	}
+	return false;
+}
+
+/* Interrupts per second on each line that took any since the last look. */
+static void
+print_rates(uint64_t *last, uint64_t ns)
+{
+	printf("  IRQ     per second\n");
+	for (int irq = 0; irq < NR_IRQS; irq++) {
+		uint64_t now = irq_line_count(irq), delta = now - last[irq];
+
+		if (delta != 0)
+			printf("  %3d %14lu\n", irq,
+			    delta * NS_PER_SEC / MAX(ns, (uint64_t)1));
+		last[irq] = now;
+	}
+}
+
+/* One screen of intr watch: rates since the last one (none the first time). */
+static void
+watch_screen(uint64_t secs, uint64_t *last, uint64_t since)
+{
+	uint64_t now = nanouptime();
+
+	printf("\033[H\033[2J");	/* home, clear the screen */
+	printf("intr watch: every %lu s (^C stops), uptime %lu.%03lu s\n",
+	    secs, now / NS_PER_SEC, now % NS_PER_SEC / NS_PER_MS);
+	if (since != 0)
+		print_rates(last, now - since);
+	irq_print_table();
+}
+
+/*
+ * intr watch [SECONDS [COUNT]]: the interrupt table now and every SECONDS
+ * (1), COUNT times in all (0: until ^C), each time on a cleared screen,
+ * headed from the second on by each busy line's rate in the interval.
+ */
+static int
+intr_watch(int argc, char **argv)
+{
+	uint64_t secs = 1, count = 0, *last, since = 0;
+
+	if (argc > 4)
+		return usage(find_command(argv[0]));
+	if (argc >= 3 && (!parse_num(argv[2], 3600, &secs) || secs == 0))
+		return bad(argv[0], "'%s' is not an interval (1-3600 s)",
+		    argv[2]);
+	if (argc == 4 && !parse_num(argv[3], UINT32_MAX, &count))
+		return bad(argv[0], "'%s' is not a count", argv[3]);
+	last = kmem_alloc(NR_IRQS * sizeof(*last), KM_SLEEP);
+	for (uint64_t n = 1;; n++) {
+		if (since == 0)
+			for (int irq = 0; irq < NR_IRQS; irq++)
+				last[irq] = irq_line_count(irq);
+		watch_screen(secs, last, since);
+		since = nanouptime();
+		if (n == count || !pause_unless_interrupted(secs * NS_PER_SEC))
+			break;
+	}
+	kmem_free(last, NR_IRQS * sizeof(*last));
+	return 0;
+}
+
 static int
 cmd_intr(int argc, char **argv)
 {
-	irq_print_table();
-	return 0;
+	if (argc == 1) {
+		irq_print_table();
+		return 0;
+	}
+	if (strcmp(argv[1], "watch") == 0)
+		return intr_watch(argc, argv);
+	return bad(argv[0], "unknown subcommand '%s' (watch)", argv[1]);
 }
 
 /* irqmode IRQ [NAME] MODE, irqprio IRQ [NAME] PRIO: the action's knob. */
@@ -227,10 +318,95 @@ cmd_faults(int argc, char **argv)
 	return 0;
 }
 
+/* A snapshot of every LWP (lwp_snapshot); *n is set to the count. */
+static struct lwp_info *
+snapshot_lwps(size_t *n, size_t *size)
+{
+	struct lwp_info *li = NULL;
+	size_t room = 0;
+
+	for (;;) {
+		size_t have = lwp_snapshot(li, room);
+
+		if (have <= room) {
+			*n = have;
+			*size = room * sizeof(*li);
+			return li;
+		}
+		if (li != NULL)
+			kmem_free(li, room * sizeof(*li));
+		room = have + 8;	/* and some to spare for new ones */
+		li = kmem_alloc(room * sizeof(*li), KM_SLEEP);
+	}
+}
+
+/* The LWP running on cpu, pinned interrupt threads over it included. */
+static const struct lwp_info *
+running_on(const struct lwp_info *li, size_t n, unsigned cpu)
+{
+	for (size_t i = 0; i < n; i++)
+		if (li[i].li_state == LWP_INFO_ONPROC &&
+		    li[i].li_pinned_by == 0 && li[i].li_cpu == (int)cpu)
+			return &li[i];
+	return NULL;
+}
+
 static int
 cmd_cpus(int argc, char **argv)
 {
+	size_t n, size;
+	struct lwp_info *li = snapshot_lwps(&n, &size);
+
 	printf("%u CPU%s online\n", ncpu, ncpu == 1 ? "" : "s");
+	for (unsigned cpu = 0; cpu < ncpu; cpu++) {
+		const struct lwp_info *on = running_on(li, n, cpu);
+
+		printf("  cpu%u: %s (lid %u)\n", cpu,
+		    on != NULL ? on->li_name : "?", on != NULL ? on->li_lid : 0);
+	}
+	kmem_free(li, size);
+	return 0;
+}
+
+/* ps: one line per LWP. */
+static void
+print_lwp(const struct lwp_info *li)
+{
+	char pin[16] = "-";
+	uint64_t ms = li->li_runtime_ns / NS_PER_MS;
+
+	if (li->li_pinned_by != 0)
+		snprintf(pin, sizeof(pin), "%u", li->li_pinned_by);
+	printf("%5u %-23s %-6s %c%c%c %3d %3d %3d %-9s %-15s %8lu.%03lu %9lu",
+	    li->li_lid, li->li_name, lwp_state_name(li->li_state),
+	    (li->li_flags & LWP_INFO_INTR) ? 'i' : '-',
+	    (li->li_flags & LWP_INFO_BOUND) ? 'b' : '-',
+	    (li->li_flags & LWP_INFO_IDLE) ? 'z' : '-', li->li_pri,
+	    li->li_base_pri, li->li_cpu, pin,
+	    li->li_wmesg[0] != '\0' ? li->li_wmesg : "-", ms / 1000,
+	    ms % 1000, li->li_switches);
+	if (li->li_pinning != 0)
+		printf(" (pins %u)", li->li_pinning);
+	printf("\n");
+}
+
+static int
+cmd_ps(int argc, char **argv)
+{
+	size_t n, size;
+	struct lwp_info *li;
+
+	if (argc != 1)
+		return usage(find_command(argv[0]));
+	li = snapshot_lwps(&n, &size);
+	printf("%5s %-23s %-6s %-3s %3s %3s %3s %-9s %-15s %12s %9s\n", "LID",
+	    "NAME", "STATE", "FL", "PRI", "BAS", "CPU", "PINNED-BY", "WCHAN",
+	    "TIME s", "SWITCHES");
+	for (size_t i = 0; i < n; i++)
+		print_lwp(&li[i]);
+	printf("%zu LWPs; FL: i interrupt thread, b bound to its CPU, "
+	    "z idle\n", n);
+	kmem_free(li, size);
 	return 0;
 }
 
@@ -252,8 +428,99 @@ static int
 cmd_uptime(int argc, char **argv)
 {
 	uint64_t ms = nanouptime() / NS_PER_MS;
+	const struct rtc_time *tm = rtc_boot_time();
 
-	printf("up %lu.%03lu s\n", ms / 1000, ms % 1000);
+	printf("up %lu.%03lu s", ms / 1000, ms % 1000);
+	if (tm != NULL)
+		printf(", booted %04u-%02u-%02u %02u:%02u:%02u UTC",
+		    tm->rt_year, tm->rt_mon, tm->rt_mday, tm->rt_hour,
+		    tm->rt_min, tm->rt_sec);
+	printf("\n");
+	return 0;
+}
+
+/* dmesg: the kernel log ring, oldest line first. */
+static int
+cmd_dmesg(int argc, char **argv)
+{
+	char buf[513];
+	size_t off = 0, n;
+
+	if (argc != 1)
+		return usage(find_command(argv[0]));
+	while ((n = log_read(buf, sizeof(buf), off)) != 0) {
+		printf("%s", buf);
+		off += n;
+	}
+	return 0;
+}
+
+static void
+print_rtc(void)
+{
+	const struct rtc_time *tm = rtc_boot_time();
+
+	if (tm != NULL)
+		printf("rtc: booted at %04u-%02u-%02u %02u:%02u:%02u UTC\n",
+		    tm->rt_year, tm->rt_mon, tm->rt_mday, tm->rt_hour,
+		    tm->rt_min, tm->rt_sec);
+	printf("rtc: periodic interrupt %s at %u Hz on irq %d, %lu ticks "
+	    "since boot\n", rtc_periodic_on() ? "on" : "off", rtc_rate(),
+	    rtc_irq(), rtc_ticks());
+}
+
+/*
+ * rtc [rate HZ | start | stop]: the clock; `rtc rate HZ` sets the
+ * periodic interrupt's rate and starts it.
+ */
+static int
+cmd_rtc(int argc, char **argv)
+{
+	uint64_t hz;
+
+	if (rtc_irq() < 0) {
+		printf("rtc: no RTC interrupt on this machine\n");
+		return -1;
+	}
+	if (argc == 3 && strcmp(argv[1], "rate") == 0) {
+		if (!parse_num(argv[2], RTC_HZ_MAX, &hz) ||
+		    rtc_set_rate((unsigned)hz) != 0)
+			return bad(argv[0], "'%s' is not a rate (a power of two "
+			    "from 2 to 8192 Hz)", argv[2]);
+		rtc_periodic_start();
+	} else if (argc == 2 && strcmp(argv[1], "start") == 0) {
+		rtc_periodic_start();
+	} else if (argc == 2 && strcmp(argv[1], "stop") == 0) {
+		rtc_periodic_stop();
+	} else if (argc != 1) {
+		return usage(find_command(argv[0]));
+	}
+	print_rtc();
+	return 0;
+}
+
+/* trace start|stop|clear|dump (docs/tracing.md). */
+static int
+cmd_trace(int argc, char **argv)
+{
+	if (argc == 1) {
+		printf("trace: %s\n", trace_enabled() ? "on" : "off");
+		return 0;
+	}
+	if (argc != 2)
+		return usage(find_command(argv[0]));
+	if (strcmp(argv[1], "start") == 0)
+		trace_start();
+	else if (strcmp(argv[1], "stop") == 0)
+		trace_stop();
+	else if (strcmp(argv[1], "clear") == 0)
+		trace_clear();
+	else if (strcmp(argv[1], "dump") == 0)
+		trace_dump();
+	else
+		return bad(argv[0], "unknown subcommand '%s' (start, stop, "
+		    "clear, dump)", argv[1]);
+	printf("trace: %s\n", trace_enabled() ? "on" : "off");
 	return 0;
 }
 
@@ -274,6 +541,13 @@ cmd_bench(int argc, char **argv)
 }
 
 static int
+cmd_reboot(int argc, char **argv)
+{
+	printf("rebooting\n");
+	cpu_reboot();
+}
+
+static int
 cmd_poweroff(int argc, char **argv)
 {
 	printf("powering off\n");
@@ -282,19 +556,29 @@ cmd_poweroff(int argc, char **argv)
 
 static const struct command commands[] = {
 	{ "help", "", "list the commands", cmd_help },
-	{ "intr", "", "the interrupt table", cmd_intr },
+	{ "intr", "[watch [SECONDS [COUNT]]]", "the interrupt table; watch: "
+	    "refresh it with rates until ^C", cmd_intr },
 	{ "irqmode", "IRQ [NAME] MODE", "run an action's thread function "
 	    "under hard, thread, lazy or source", cmd_irqmode },
 	{ "irqprio", "IRQ [NAME] PRIO", "an action's priority (1-223)",
 	    cmd_irqprio },
 	{ "irqaff", "IRQ CPU[,CPU...]", "route a line to these CPUs",
 	    cmd_irqaff },
-	{ "faults", "", "the kept handler fault reports", cmd_faults },
-	{ "cpus", "", "the CPUs", cmd_cpus },
+	{ "ps", "", "the LWPs: state, priority, CPU, pinned-by, wait channel",
+	    cmd_ps },
+	{ "cpus", "", "the CPUs and what each runs", cmd_cpus },
 	{ "mem", "", "memory in use", cmd_mem },
-	{ "uptime", "", "time since boot", cmd_uptime },
+	{ "faults", "", "the kept handler fault reports", cmd_faults },
+	{ "rtc", "[rate HZ|start|stop]", "the clock; rate: run its periodic "
+	    "interrupt at HZ", cmd_rtc },
 	{ "ktest", "[SUITE,...]", "run in-kernel test suites", cmd_ktest },
-	{ "bench", "NAME", "run a benchmark set (base, irq)", cmd_bench },
+	{ "bench", "NAME", "run a benchmark set (base, irq, trace, rtc)",
+	    cmd_bench },
+	{ "trace", "[start|stop|clear|dump]", "interrupt tracing "
+	    "(docs/tracing.md)", cmd_trace },
+	{ "uptime", "", "time since boot", cmd_uptime },
+	{ "dmesg", "", "the kernel log", cmd_dmesg },
+	{ "reboot", "", "restart the machine", cmd_reboot },
 	{ "poweroff", "", "turn the machine off", cmd_poweroff },
 };
 
@@ -347,7 +631,7 @@ split(char *line, char **argv)
 }
 
 static void
-run_line(char *line)
+run_line(struct tty *tp, char *line)
 {
 	char *argv[ARGV_MAX];
 	int argc = split(line, argv);
@@ -360,10 +644,11 @@ run_line(char *line)
 		printf("%s: unknown command (help lists them)\n", argv[0]);
 		return;
 	}
-	tty_clear_interrupt(shell_tty);
 	(void)c->c_fn(argc, argv);
-	if (shell_interrupted())
+	if (lwp_interrupted()) {
 		printf("%s: interrupted\n", argv[0]);
+		tty_clear_interrupt(tp);
+	}
 }
 
 void
@@ -371,7 +656,7 @@ shell_run(struct tty *tp)
 {
 	char *line = kmem_alloc(LINE_MAX, KM_SLEEP);
 
-	shell_tty = tp;
+	lwp_set_terminal(tp);
 	printf("Pinwheel shell on %s; help lists the commands.\n",
 	    tty_name(tp));
 	for (;;) {
@@ -380,6 +665,6 @@ shell_run(struct tty *tp)
 		tty_write(tp, "pinwheel> ", 10);
 		n = tty_read_line(tp, line, LINE_MAX);
 		if (n > 0)
-			run_line(line);
+			run_line(tp, line);
 	}
 }

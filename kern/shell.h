@@ -8,13 +8,10 @@
 
 struct tty;
 
-/* shell_run: read and run commands from tp for ever.  Context: thread. */
-__noreturn void shell_run(struct tty *tp);
-
 /*
- * shell_interrupted: ^C was typed on the shell's terminal since the
- * running command started; long commands poll it and stop.  Context: any.
+ * shell_run: make tp the calling thread's terminal, then read and run
+ * commands from it for ever.  Context: thread.
  */
-bool shell_interrupted(void);
+__noreturn void shell_run(struct tty *tp);
 
 #endif

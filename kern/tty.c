@@ -16,8 +16,11 @@
  *	the input queue for tty_read_line.  ^D on an empty line is end of
  *	input; elsewhere it is ignored.  ^C discards the line, echoes "^C",
  *	sets the interrupt flag that long commands poll, calls the interrupt
- *	hook and makes a waiting tty_read_line return -EINTR.  Other control
- *	characters are ignored.
+ *	hook and makes a waiting tty_read_line return -EINTR.  It keeps its
+ *	place in the input: lines completed before it are read first (so a
+ *	command typed ahead and then interrupted sees the flag when it runs,
+ *	and piped input with a ^C means what it says), and the -EINTR comes
+ *	before lines typed after it.  Other control characters are ignored.
  *  raw mode: every byte goes to the input queue as it is; no echo.
  *
  * Nothing is lost on the way in: when the input queue is full tty_input
@@ -80,6 +83,7 @@ struct tty {
 
 	volatile bool t_intr;			/* ^C since last cleared */
 	bool t_intr_pending;			/* a reader must see -EINTR */
+	unsigned t_intr_after;			/* ... after this many lines */
 	void (*t_intr_hook)(void *);
 	void *t_intr_arg;
 
@@ -232,6 +236,8 @@ interrupt(struct tty *tp)
 	tp->t_len = 0;
 	tp->t_browse = 0;
 	__atomic_store_n(&tp->t_intr, true, __ATOMIC_RELEASE);
+	if (!tp->t_intr_pending)
+		tp->t_intr_after = tp->t_lines;
 	tp->t_intr_pending = true;
 	count(&tp->t_stats.ts_intr, 1);
 	if (tp->t_intr_hook != NULL)
@@ -379,7 +385,7 @@ tty_read_line(struct tty *tp, char *buf, size_t size)
 	mutex_enter(&tp->t_lock);
 	while (tp->t_lines == 0 && tp->t_eofs == 0 && !tp->t_intr_pending)
 		cv_wait(&tp->t_readcv, &tp->t_lock);
-	if (tp->t_intr_pending) {
+	if (tp->t_intr_pending && tp->t_intr_after == 0) {
 		tp->t_intr_pending = false;
 		__atomic_store_n(&tp->t_intr, false, __ATOMIC_RELEASE);
 		ret = -EINTR;
@@ -391,6 +397,8 @@ tty_read_line(struct tty *tp, char *buf, size_t size)
 			if (len + 1 < size)
 				buf[len++] = (char)c;
 		tp->t_lines--;
+		if (tp->t_intr_pending)
+			tp->t_intr_after--;
 		ret = (int)len;
 	}
 	buf[len] = '\0';

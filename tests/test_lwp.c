@@ -1,6 +1,7 @@
 /*
  * test_lwp.c: in-kernel tests of kernel threads: creating, joining and
- * reaping them, binding them to CPUs, their names and priorities.
+ * reaping them, binding them to CPUs, their names and priorities, and the
+ * snapshot `ps` prints (lwp_snapshot), pinning included.
  *
  * What cannot be tested here without ending the run: a zombie running
  * again, a joinable LWP joining itself, exiting with a spin mutex held
@@ -12,6 +13,7 @@
 #include <lwp.h>
 #include <mutex.h>
 #include <printf.h>
+#include <softint.h>
 #include <string.h>
 #include <time.h>
 #include <types.h>
@@ -278,6 +280,112 @@ name_is_copied_and_truncated_and_attributes_are_as_created(struct ktest *t)
 	KT_EXPECT_STREQ(t, lwp_name(curlwp), want);
 }
 
+#define SNAP_MAX	512
+
+static const struct lwp_info *
+find_info(const struct lwp_info *li, size_t n, uint32_t lid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (li[i].li_lid == lid)
+			return &li[i];
+	return NULL;
+}
+
+/* A sleeper, a runner (the case itself), as ps shows them. */
+static void
+snapshot_shows_state_priority_cpu_and_wait_channel(struct ktest *t)
+{
+	static struct lwp_info li[SNAP_MAX];
+	struct cpu_info *ci = cpu_lookup(ncpu - 1);
+	const struct lwp_info *me, *it;
+	struct gate g;
+	struct lwp *l;
+	size_t n;
+
+	gate_init(&g);
+	KT_ASSERT_EQ(t, lwp_create(wait_at_gate, &g, PRI_KERNEL + 5, ci,
+	    LWP_JOINABLE, "ps-sleeper", &l), 0);
+	for (unsigned i = 0; i < POLL_MAX && !lwp_is_sleeping(l, &g.g_cv);
+	    i++)
+		ksleep(POLL_NS);
+	n = lwp_snapshot(li, SNAP_MAX);
+	KT_ASSERT_LE(t, n, (size_t)SNAP_MAX);
+	KT_EXPECT_EQ(t, n, (size_t)lwp_count());
+	it = find_info(li, n, lwp_id(l));
+	me = find_info(li, n, lwp_id(curlwp));
+	KT_ASSERT_NOT_NULL(t, it);
+	KT_ASSERT_NOT_NULL(t, me);
+	KT_EXPECT_STREQ(t, it->li_name, "ps-sleeper");
+	KT_EXPECT_EQ(t, it->li_state, LWP_INFO_SLEEP);
+	KT_EXPECT_STREQ(t, it->li_wmesg, "gate");
+	KT_EXPECT_EQ(t, it->li_wchan, (uintptr_t)&g.g_cv);
+	KT_EXPECT_EQ(t, it->li_base_pri, PRI_KERNEL + 5);
+	KT_EXPECT_EQ(t, it->li_cpu, (int)(ncpu - 1));
+	KT_EXPECT_EQ(t, it->li_flags, (unsigned)LWP_INFO_BOUND);
+	KT_EXPECT_EQ(t, me->li_state, LWP_INFO_ONPROC);
+	KT_EXPECT_STREQ(t, me->li_wmesg, "");
+	KT_EXPECT_EQ(t, me->li_pinned_by, 0U);
+	KT_EXPECT_EQ(t, lwp_snapshot(li, 1), n);	/* the count, not max */
+	gate_open(&g);
+	KT_EXPECT_EQ(t, lwp_join(l), 0);
+}
+
+/*
+ * A soft interrupt handler runs in an interrupt thread pinned over the
+ * LWP it interrupted: a snapshot taken by the handler shows the pair.
+ */
+struct pin_probe {
+	struct lwp_info pp_li[SNAP_MAX];
+	size_t pp_n;
+	uint32_t pp_self, pp_under;	/* 0 if not pinned when it looked */
+	volatile bool pp_done;
+};
+
+static void
+snapshot_from_softint(void *arg)
+{
+	struct pin_probe *pp = arg;
+	struct lwp *under = lwp_pinned(curlwp);
+
+	pp->pp_self = lwp_id(curlwp);
+	pp->pp_n = lwp_snapshot(pp->pp_li, SNAP_MAX);
+	/* Still pinned afterwards: the snapshot did not block. */
+	pp->pp_under = under != NULL && lwp_pinned(curlwp) == under ?
+	    lwp_id(under) : 0;
+	__atomic_store_n(&pp->pp_done, true, __ATOMIC_RELEASE);
+}
+
+static void
+snapshot_shows_a_pinned_lwp_and_its_interrupt_thread(struct ktest *t)
+{
+	static struct pin_probe pp;
+	const struct lwp_info *intr, *under;
+	void *si = softint_establish(SOFTINT_SERIAL | SOFTINT_MPSAFE,
+	    snapshot_from_softint, &pp);
+	unsigned tries = 0;
+
+	KT_ASSERT_NOT_NULL(t, si);
+	do {
+		pp.pp_done = false;
+		softint_schedule(si);
+		for (unsigned i = 0; i < POLL_MAX && !pp.pp_done; i++)
+			ksleep(POLL_NS);
+		KT_ASSERT_TRUE(t, pp.pp_done);
+	} while (pp.pp_under == 0 && ++tries < 20);
+	softint_disestablish(si);
+	KT_ASSERT_NE(t, pp.pp_under, 0U);
+	intr = find_info(pp.pp_li, pp.pp_n, pp.pp_self);
+	under = find_info(pp.pp_li, pp.pp_n, pp.pp_under);
+	KT_ASSERT_NOT_NULL(t, intr);
+	KT_ASSERT_NOT_NULL(t, under);
+	KT_EXPECT_EQ(t, intr->li_state, LWP_INFO_ONPROC);
+	KT_EXPECT_TRUE(t, (intr->li_flags & LWP_INFO_INTR) != 0);
+	KT_EXPECT_EQ(t, intr->li_pinning, pp.pp_under);
+	KT_EXPECT_EQ(t, under->li_state, LWP_INFO_ONPROC);
+	KT_EXPECT_EQ(t, under->li_pinned_by, pp.pp_self);
+	KT_EXPECT_EQ(t, under->li_cpu, intr->li_cpu);
+}
+
 KTEST_SUITE(lwp,
     KTEST_CASE(many_threads_bound_to_every_cpu_run_there_and_join),
     KTEST_CASE(join_returns_only_after_the_thread_has_finished_and_frees_it),
@@ -285,4 +393,6 @@ KTEST_SUITE(lwp,
     KTEST_CASE(join_of_a_detached_thread_returns_einval),
     KTEST_CASE(bind_moves_the_caller_to_each_cpu_in_turn),
     KTEST_CASE(create_with_bad_priority_or_flags_returns_einval),
-    KTEST_CASE(name_is_copied_and_truncated_and_attributes_are_as_created));
+    KTEST_CASE(name_is_copied_and_truncated_and_attributes_are_as_created),
+    KTEST_CASE(snapshot_shows_state_priority_cpu_and_wait_channel),
+    KTEST_CASE(snapshot_shows_a_pinned_lwp_and_its_interrupt_thread));

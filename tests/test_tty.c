@@ -161,6 +161,29 @@ control_c_discards_the_line_and_interrupts(struct ktest *t)
 	tty_detach(tp);
 }
 
+/*
+ * A ^C keeps its place in the input: a line typed ahead is read first,
+ * with the flag up for the command it starts; then -EINTR; then what
+ * was typed after the ^C.
+ */
+static void
+control_c_keeps_its_place_among_typed_ahead_lines(struct ktest *t)
+{
+	struct fake f;
+	struct tty *tp = fake_tty(&f);
+	char buf[32];
+
+	feed(t, tp, "watch\r\x03next\r");
+	KT_EXPECT_EQ(t, tty_read_line(tp, buf, sizeof(buf)), 5);
+	KT_EXPECT_STREQ(t, buf, "watch");
+	KT_EXPECT_TRUE(t, tty_interrupted(tp));
+	KT_EXPECT_EQ(t, tty_read_line(tp, buf, sizeof(buf)), -EINTR);
+	KT_EXPECT_FALSE(t, tty_interrupted(tp));
+	KT_EXPECT_EQ(t, tty_read_line(tp, buf, sizeof(buf)), 4);
+	KT_EXPECT_STREQ(t, buf, "next");
+	tty_detach(tp);
+}
+
 static unsigned hook_calls;
 
 static void
@@ -323,6 +346,7 @@ KTEST_SUITE(tty,
     KTEST_CASE(backspace_and_delete_erase_a_character),
     KTEST_CASE(control_u_kills_the_line_and_control_w_a_word),
     KTEST_CASE(control_c_discards_the_line_and_interrupts),
+    KTEST_CASE(control_c_keeps_its_place_among_typed_ahead_lines),
     KTEST_CASE(control_c_while_a_command_runs_calls_the_hook),
     KTEST_CASE(control_d_on_an_empty_line_is_end_of_input),
     KTEST_CASE(arrow_keys_recall_the_history),

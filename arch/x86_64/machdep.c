@@ -272,6 +272,34 @@ cpu_poweroff(enum poweroff_status status)
 	cpu_halt_forever();
 }
 
+/*
+ * The reset control register of the ICH9 (Intel I/O Controller Hub 9
+ * datasheet, "Reset Control Register", I/O port 0xCF9): SYS_RST (bit 1)
+ * chooses a full reset, and setting RST_CPU (bit 2) starts it.  The 8042
+ * keyboard controller's command 0xFE pulses the reset line.
+ */
+#define RESET_CONTROL_PORT	0xcf9
+#define RCR_SYS_RST		0x02
+#define RCR_RST_CPU		0x04
+#define KBC_COMMAND_PORT	0x64
+#define KBC_PULSE_RESET		0xfe
+
+void
+cpu_reboot(void)
+{
+	static const uint8_t null_idtr[10];	/* limit 0, base 0 */
+
+	cpu_halt_others();
+	x86_cli();
+	cons_flush();
+	outb(RESET_CONTROL_PORT, RCR_SYS_RST);
+	outb(RESET_CONTROL_PORT, RCR_SYS_RST | RCR_RST_CPU);
+	outb(KBC_COMMAND_PORT, KBC_PULSE_RESET);
+	/* Still here: with no IDT, the breakpoint becomes a triple fault. */
+	__asm__ volatile("lidt %0; int3" : : "m"(null_idtr));
+	cpu_halt_forever();
+}
+
 void
 cpu_halt_others(void)
 {

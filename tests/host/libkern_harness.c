@@ -12,7 +12,8 @@
  * Stubs for what the kernel provides elsewhere: each host thread plays one
  * CPU (host_cpu, and the interrupt flag in libkern_stubs/machine/
  * cpufunc.h); nanouptime() returns host_ns; the console output is captured
- * in cap[]; a failed KASSERT aborts.
+ * in cap[]; a thread's terminal (lwp_terminal) is host_terminal, and what
+ * tty_write gets is captured in term[]; a failed KASSERT aborts.
  */
 
 #include <types.h>
@@ -20,10 +21,12 @@
 #include <cpu.h>
 #include <kassert.h>
 #include <log.h>
+#include <lwp.h>
 #include <options.h>
 #include <printf.h>
 #include <string.h>
 #include <time.h>
+#include <tty.h>
 #include <machine/cpufunc.h>
 
 #include "libkern_ref.h"
@@ -53,6 +56,31 @@ kassert_fail(const char *expr, const char *file, int line, const char *fmt,
 {
 	ref_printf("KASSERT(%s) failed at %s:%d\n", expr, file, line);
 	ref_abort();
+}
+
+/* The terminal: printf of a thread with one writes there (printf.c). */
+
+static struct tty *host_terminal;
+static char term[1 << 16];
+static size_t term_len;
+static unsigned term_writes;
+
+struct tty *
+lwp_terminal(void)
+{
+	return host_terminal;
+}
+
+void
+tty_write(struct tty *tp, const char *buf, size_t n)
+{
+	if (tp != host_terminal)
+		ref_abort();
+	if (term_len + n < sizeof(term)) {
+		memcpy(term + term_len, buf, n);
+		term_len += n;
+	}
+	term_writes++;
 }
 
 /* The console capture.  capture_putc runs inside console sections. */
@@ -916,6 +944,33 @@ check_console_output(void)
 	host_intr_on = true;
 }
 
+/*
+ * A thread with a terminal: printf goes there, not to the console, in
+ * PRINTF_BUFSIZE (512) pieces, and never enters a console section.
+ */
+static void
+check_terminal_output(void)
+{
+	static char big[1200];
+	unsigned before = host_intr_disables;
+
+	host_terminal = (struct tty *)&term;	/* any non-NULL cookie */
+	term_len = term_writes = 0;
+	cap_reset();
+	EXPECT(printf("t%d\n", 1) == 3);
+	check_bytes(term, term_len, "t1\n", 3, __LINE__, "terminal printf");
+	EXPECT(term_writes == 1);
+	memset(big, 'w', sizeof(big) - 1);
+	term_len = term_writes = 0;
+	EXPECT(printf("%s", big) == 1199);
+	EXPECT(term_len == 1199 && term_writes == 3);
+	EXPECT(cap_len == 0);
+	EXPECT(host_intr_disables == before);
+	host_terminal = NULL;
+	printf("c");
+	check_bytes(cap, cap_len, "c", 1, __LINE__, "no terminal");
+}
+
 static void
 print_t_on_cpu1(void *arg)
 {
@@ -1030,6 +1085,7 @@ static void
 group_console(void)
 {
 	check_console_output();
+	check_terminal_output();
 	check_console_nesting();
 	check_console_waits();
 	check_console_no_interleave();

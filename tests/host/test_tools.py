@@ -339,6 +339,8 @@ class BootDecisionTest(unittest.TestCase):
         self.assertIn("-s", cmd)
         self.assertIn("-S", cmd)
         self.assertEqual(cmd[-2:], ["-d", "int"])
+        self.assertNotIn("-no-reboot", boot.build_command("q", "/k",
+                                                          reboot=True))
         self.assertIn("-bios", boot.build_command("q", "/k", qboot=True))
         self.assertNotIn("-bios", boot.build_command("q", "/k", qboot=False))
 

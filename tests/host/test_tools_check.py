@@ -97,11 +97,13 @@ assertion "x" failed
 in irq 68 handler "crasher" (primary_kassert+0, IRQ_MODE_HARD, hard interrupt context)
 """
 
-SHELL = """Pinwheel shell on com0; help lists the commands.
+# What each tools/check shell session would print (one per session).
+SHELL = {
+"shell": """Pinwheel shell on com0; help lists the commands.
 pinwheel>   help                         list the commands
   irqmode IRQ [NAME] MODE      run an action's thread function
   poweroff                     turn the machine off
-pinwheel> up 0.095 s
+pinwheel> up 0.095 s, booted 2026-11-21 22:22:18 UTC
 pinwheel>  IRQ chip    source           flow
    4 ioapic  ioapic0 pin 4    edge    IPL_VM    enabled   cpu0
       com0         hard    192 idle     irq/4-com0
@@ -115,13 +117,61 @@ pinwheel> bogus: unknown command (help lists them)
 pinwheel> 0 handler fault(s) isolated since boot
 pinwheel> pages: 252 MiB free of 253 MiB
 pinwheel> irq 4: hard
+pinwheel>   LID NAME                    STATE  FL  PRI BAS CPU PINNED-BY WCHAN                 TIME s  SWITCHES
+   26 main                    onproc ---  32  32   1 -         -                      0.001         2
+   28 irq/4-com0              sleep  ib- 192 192   0 -         irqwait                0.000         1
+29 LWPs; FL: i interrupt thread, b bound to its CPU, z idle
+pinwheel> 2 CPUs online
+  cpu0: idle/0 (lid 1)
+  cpu1: main (lid 26)
+pinwheel> rtc: '3' is not a rate (a power of two from 2 to 8192 Hz)
+pinwheel> rtc: booted at 2026-11-21 22:22:18 UTC
+rtc: periodic interrupt on at 256 Hz on irq 8, 0 ticks since boot
+pinwheel> intr watch: every 1 s (^C stops), uptime 0.086 s
+ IRQ chip    source           flow
+intr watch: every 1 s (^C stops), uptime 1.092 s
+  IRQ     per second
+    4             27
+    8            256
+pinwheel> intr: '0' is not an interval (1-3600 s)
+pinwheel> intr: unknown subcommand 'bogus' (watch)
+pinwheel> rtc: booted at 2026-11-21 22:22:18 UTC
+rtc: periodic interrupt off at 256 Hz on irq 8, 512 ticks since boot
+pinwheel> trace: on
+pinwheel> trace: off
+pinwheel> trace: unknown subcommand 'bogus' (start, stop, clear, dump)
+pinwheel> [    0.000000] page: 64835 pages
+[    0.058292] smp: 2 CPUs online
 pinwheel> powering off
-"""
+""",
+"shell-intr-watch": """pinwheel> intr watch: every 1 s (^C stops), uptime 0.077 s
+intr: interrupted
+pinwheel> up 0.085 s, booted 2026-11-21 22:22:54 UTC
+pinwheel> powering off
+""",
+"shell-intr-ktest": """    ok 1 many_threads_bound_to_every_cpu_run_there_and_join # SKIP interrupted
+ktest: interrupted
+pinwheel> powering off
+""",
+"shell-reboot": "pinwheel> rebooting\n",
+}
+
+
+def load_check():
+    import importlib.machinery, importlib.util
+    loader = importlib.machinery.SourceFileLoader("check", "%(check)s")
+    check = importlib.util.module_from_spec(
+        importlib.util.spec_from_loader("check", loader))
+    loader.exec_module(check)
+    return check
+
 
 if not any(w.startswith("run=") for w in cmdline):
-    sys.stdin.read()            # the shell reads the script
-    out.write(SHELL)
-    sys.exit(33)
+    script = sys.stdin.read()   # the shell reads the script
+    session = [sh for sh in load_check().SHELL_SESSIONS
+               if sh.script == script][0]
+    out.write(SHELL[session.name])
+    sys.exit({0: 33, 2: 0}[session.status])
 if "run=ktest" in cmdline:
     if scenario == "bad" and smp == "4":
         out.write(FAILING)
@@ -141,11 +191,7 @@ if "run=ktest" in cmdline:
 if any(w.startswith("run=bench:") for w in cmdline):
     # Play the benchmark boot tools/check expects for this command line:
     # every RESULT name it wants, but the last one in "bad" under spl=soft.
-    import importlib.machinery, importlib.util
-    loader = importlib.machinery.SourceFileLoader("check", "%(check)s")
-    check = importlib.util.module_from_spec(
-        importlib.util.spec_from_loader("check", loader))
-    loader.exec_module(check)
+    check = load_check()
     bench = [b for b in check.BENCH_BOOTS if b.cmdline.split() == cmdline][0]
     names = bench.expected
     if scenario == "bad" and "spl=soft" in cmdline:
