@@ -32,8 +32,10 @@ struct lwp;
 
 #define NR_IRQS		256		/* IRQ numbers 0..NR_IRQS-1 */
 
-/* Latency histograms: bucket i counts values in [2^i, 2^(i+1)) ns (0: 0-1). */
-#define IRQ_HIST_BUCKETS	32
+/*
+ * Latency histograms (IRQ_HIST_BUCKETS and the bucket rule are in irq.h):
+ * bucket i counts values in [2^i, 2^(i+1)) ns (0: 0-1).
+ */
 struct irq_hist {
 	uint64_t ih_bucket[IRQ_HIST_BUCKETS];
 };

@@ -127,11 +127,26 @@ parse_mode(const char *cmd, const char *s, enum irq_mode *mode)
 static int
 cmd_help(int argc, char **argv);
 
+/* intr: the table; intr hist [IRQ]: the latency histograms as HIST lines. */
 static int
 cmd_intr(int argc, char **argv)
 {
-	irq_print_table();
-	return 0;
+	int irq = -1, n;
+
+	if (argc == 1) {
+		irq_print_table();
+		return 0;
+	}
+	if (argc > 3 || strcmp(argv[1], "hist") != 0)
+		return usage(find_command(argv[0]));
+	if (argc == 3 && !parse_irq(argv[0], argv[2], &irq))
+		return -1;
+	n = irq_print_hist(irq);
+	if (n == -ENOENT)
+		printf("%s: no IRQ %d\n", argv[0], irq);
+	else if (n == 0)
+		printf("%s: no latency samples yet\n", argv[0]);
+	return n > 0 ? 0 : -1;
 }
 
 /* irqmode IRQ [NAME] MODE, irqprio IRQ [NAME] PRIO: the action's knob. */
@@ -282,7 +297,8 @@ cmd_poweroff(int argc, char **argv)
 
 static const struct command commands[] = {
 	{ "help", "", "list the commands", cmd_help },
-	{ "intr", "", "the interrupt table", cmd_intr },
+	{ "intr", "[hist [IRQ]]", "the interrupt table; hist: its latency "
+	    "histograms, machine-readable", cmd_intr },
 	{ "irqmode", "IRQ [NAME] MODE", "run an action's thread function "
 	    "under hard, thread, lazy or source", cmd_irqmode },
 	{ "irqprio", "IRQ [NAME] PRIO", "an action's priority (1-223)",
