@@ -55,7 +55,9 @@
  * simplelock).  c_bhlock (adaptive) serialises bottom halves; it is taken
  * before c_lock, never while holding it, and tty_input is called with
  * c_lock dropped.  Nothing prints while holding c_lock (the console
- * takes it).
+ * takes it).  On the console's port the tty's writes are console
+ * sections too, so the order is the console lock, then c_lock, as for
+ * the console's own output.
  */
 #include <com.h>
 #include <condvar.h>
@@ -362,19 +364,28 @@ com_bottom(int irq, void *arg)
 
 /* The tty's view of the port. */
 
+/*
+ * On the console's port the write is a console section of its own, so
+ * echo and terminal output never land inside a log line (the console
+ * writes each line in one section).
+ */
 static size_t
 com_write(void *dev, const uint8_t *buf, size_t n)
 {
-	uint64_t was;
+	uint64_t was, cs = 0;
 	struct com *sc = dev;
 	size_t i;
 
+	if (sc == console_com)
+		cs = cons_enter();
 	was = port_lock(sc);
 	for (i = 0; i < n && bytering_room(&sc->c_tx) > 0; i++)
 		bytering_put(&sc->c_tx, buf[i]);
 	if (i > 0)
 		ier_set(sc, sc->c_ier | IER_ETBEI);
 	port_unlock(sc, was);
+	if (sc == console_com)
+		cons_exit(cs);
 	return i;
 }
 
@@ -568,6 +579,7 @@ com_console_attach(void)
 	if (sc == NULL)
 		return -EIO;
 	console_com = sc;
+	tty_set_console(sc->c_tty);
 	cons_set_flush(com_cons_flush);
 	cons_set_output(com_cons_putc);
 	return 0;

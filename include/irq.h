@@ -181,6 +181,48 @@ void irq_note_raise(int irq);
  */
 void irq_print_table(void);
 
+/*
+ * irq_print_hist: print irq's latency histograms (irq < 0: every line's)
+ * as HIST lines, the machine-readable format docs/interrupts.md defines
+ * ("Latency histograms"; tools/plot-latency reads it): one line per
+ * histogram that has counted something, with every bucket's count; an
+ * empty histogram prints nothing.  Each line is printed by one printf, so
+ * no other output splits it.  Context: thread; takes the lock that
+ * request_threaded_irq takes.  Returns the number of lines printed, or
+ * -ENOENT if irq >= 0 names no line.
+ */
+int irq_print_hist(int irq);
+
+/*
+ * Latency histograms.  Every line keeps one of the time from
+ * irq_note_raise to the start of its primary handlers (IRQ_HIST_RAISE;
+ * only sources whose raiser calls irq_note_raise count anything), and
+ * every action one of the time from the end of the primary handler that
+ * returned IRQ_WAKE_THREAD to the start of its thread function in a thread
+ * (IRQ_HIST_WAKE; IRQ_MODE_HARD runs the function inline and counts
+ * nothing).  Bucket i counts values in [2^i, 2^(i+1)) ns, bucket 0 also
+ * 0 ns, the last bucket everything from 2^(IRQ_HIST_BUCKETS-1) ns up.
+ * They count from the request (raise: from the line's creation) and are
+ * never reset; a model change does not reset them either.
+ */
+#define IRQ_HIST_BUCKETS	32
+
+enum irq_hist_kind {
+	IRQ_HIST_RAISE,		/* the line's: raise to primary */
+	IRQ_HIST_WAKE,		/* an action's: primary to thread function */
+};
+
+/*
+ * irq_get_hist: copy a histogram's bucket counts into buckets: irq's
+ * raise histogram (kind IRQ_HIST_RAISE; dev is ignored) or the wake
+ * histogram of dev's action on irq (IRQ_HIST_WAKE).  Each bucket is read
+ * atomically, but interrupts that arrive meanwhile may be counted in some
+ * buckets and not yet in others.  Context: any.  Returns 0, -ENOENT (no
+ * such line or action) or -EINVAL (unknown kind).
+ */
+int irq_get_hist(int irq, void *dev, enum irq_hist_kind kind,
+    uint64_t buckets[IRQ_HIST_BUCKETS]);
+
 /* Per-action statistics, for tests and tools (irq_get_stats). */
 struct irq_stats {
 	uint64_t is_primary;		/* primary handler calls */

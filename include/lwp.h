@@ -171,7 +171,8 @@ void lwp_set_terminal(struct tty *tp);
 
 /*
  * lwp_terminal: the calling LWP's terminal if printf may write to it
- * here, or NULL: it must have one, and be in thread context with
+ * here, or NULL: it must have one that is not the console (the console
+ * keeps messages whole in its own way), and be in thread context with
  * interrupts on, no spin lock held, preemption allowed, outside any
  * console section and before any panic (tty_write sleeps).  Context: any.
  */

@@ -111,6 +111,16 @@ void tty_clear_interrupt(struct tty *tp);
  */
 void tty_set_intr_hook(struct tty *tp, void (*hook)(void *), void *arg);
 
+/*
+ * tty_set_console: tp is the system console's terminal (the console's
+ * device driver says so once, at attach).  tty_is_console: whether it is.
+ * A thread whose terminal is the console prints through the console,
+ * whose sections keep each message whole among the kernel's log lines,
+ * rather than through tty_write (lwp_terminal).  Context: any.
+ */
+void tty_set_console(struct tty *tp);
+bool tty_is_console(const struct tty *tp);
+
 /* tty_get_stats: copy tp's counters.  Context: any. */
 void tty_get_stats(const struct tty *tp, struct tty_stats *st);
 

@@ -29,6 +29,9 @@
  * which shares action_detach with free_irq).  free_irq of an action the
  * service has detached does nothing.
  *
+ * The table (irq_print_table) is for people; irq_print_hist prints the
+ * latency histograms as HIST lines for tools (docs/interrupts.md).
+ *
  * Unhandled interrupts: of every 100,000 interrupts of a line, if 99,900
  * or more found no handler claiming them, the line is masked for good
  * (IRQ_MASK_UNHANDLED) with a log line naming it and its handlers.
@@ -1085,4 +1088,139 @@ irq_print_table(void)
 			print_line(desc);
 	}
 	mutex_exit(&irq_request_lock);
+}
+
+/*
+ * Latency histograms, machine-readable: HIST lines (docs/interrupts.md,
+ * "Latency histograms").  A line is built in a buffer and printed by one
+ * printf, so other CPUs' output cannot split it.
+ */
+
+#define HIST_LINE_MAX	1024	/* 32 buckets of 20 digits fit */
+#define HIST_WORD_MAX	64	/* action names, joined for a line */
+
+static const char *const hist_kind_words[] = {
+	[IRQ_HIST_RAISE] = "raise", [IRQ_HIST_WAKE] = "wake",
+};
+
+/* Each bucket read once, atomically: what the line prints is consistent. */
+static void
+hist_snapshot(const struct irq_hist *h, struct irq_hist *out)
+{
+	for (unsigned b = 0; b < IRQ_HIST_BUCKETS; b++)
+		out->ih_bucket[b] = __atomic_load_n(&h->ih_bucket[b],
+		    __ATOMIC_RELAXED);
+}
+
+int
+irq_get_hist(int irq, void *dev, enum irq_hist_kind kind,
+    uint64_t buckets[IRQ_HIST_BUCKETS])
+{
+	struct irq_desc *desc = irq_to_desc(irq);
+	struct irq_action *ia;
+	struct irq_hist h;
+
+	if (kind != IRQ_HIST_RAISE && kind != IRQ_HIST_WAKE)
+		return -EINVAL;
+	if (desc == NULL)
+		return -ENOENT;
+	if (kind == IRQ_HIST_RAISE) {
+		hist_snapshot(&desc->id_raise_hist, &h);
+	} else {
+		mutex_enter(&desc->id_lock);
+		ia = find_action(desc, dev);
+		if (ia != NULL)
+			hist_snapshot(&ia->ia_wake_hist, &h);
+		mutex_exit(&desc->id_lock);
+		if (ia == NULL)
+			return -ENOENT;
+	}
+	memcpy(buckets, h.ih_bucket, sizeof(h.ih_bucket));
+	return 0;
+}
+
+/*
+ * Append name to word (of HIST_WORD_MAX) as part of one field value:
+ * blanks, '=', ',' and control characters become '_', so a parser can
+ * split the line at blanks and each field at its first '='.
+ */
+static void
+hist_word_append(char *word, const char *name)
+{
+	size_t n = strlen(word);
+
+	for (; *name != '\0' && n + 1 < HIST_WORD_MAX; name++)
+		word[n++] = (*name <= ' ' || *name == '=' || *name == ',' ||
+		    *name == 0x7f) ? '_' : *name;
+	word[n] = '\0';
+}
+
+/*
+ * Print src as a HIST line into buf (HIST_LINE_MAX), unless it is empty.
+ * Returns 1 if it printed, 0 if not.
+ */
+static int
+print_hist_line(char *buf, int irq, enum irq_hist_kind kind,
+    const char *action, const char *model, const struct irq_hist *src)
+{
+	struct irq_hist h;
+	size_t len;
+
+	hist_snapshot(src, &h);
+	if (irq_hist_count(&h) == 0)
+		return 0;
+	len = (size_t)snprintf(buf, HIST_LINE_MAX, "HIST irq=%d kind=%s "
+	    "action=%s model=%s unit=ns count=%lu p50=%lu p99=%lu buckets=",
+	    irq, hist_kind_words[kind], action, model, irq_hist_count(&h),
+	    irq_hist_percentile(&h, 50), irq_hist_percentile(&h, 99));
+	for (unsigned b = 0; b < IRQ_HIST_BUCKETS && len < HIST_LINE_MAX; b++)
+		len += (size_t)snprintf(buf + len, HIST_LINE_MAX - len, "%s%lu",
+		    b == 0 ? "" : ",", h.ih_bucket[b]);
+	printf("%s\n", buf);
+	return 1;
+}
+
+/* The line's raise histogram, then each action's wake histogram. */
+static int
+print_line_hists(char *buf, struct irq_desc *desc)
+{
+	char actions[HIST_WORD_MAX] = "", word[HIST_WORD_MAX];
+	int n;
+
+	for (struct irq_action *ia = desc->id_actions; ia; ia = ia->ia_next) {
+		if (actions[0] != '\0')
+			hist_word_append(actions, "+");
+		hist_word_append(actions, ia->ia_name);
+	}
+	n = print_hist_line(buf, desc->id_irq, IRQ_HIST_RAISE,
+	    actions[0] != '\0' ? actions : "-", "-", &desc->id_raise_hist);
+	for (struct irq_action *ia = desc->id_actions; ia; ia = ia->ia_next) {
+		word[0] = '\0';
+		hist_word_append(word, ia->ia_name);
+		n += print_hist_line(buf, desc->id_irq, IRQ_HIST_WAKE, word,
+		    irq_mode_name(ia->ia_mode), &ia->ia_wake_hist);
+	}
+	return n;
+}
+
+int
+irq_print_hist(int irq)
+{
+	int first = irq < 0 ? 0 : irq, last = irq < 0 ? NR_IRQS - 1 : irq;
+	char *buf;
+	int n = 0;
+
+	if (irq >= 0 && irq_to_desc(irq) == NULL)
+		return -ENOENT;
+	buf = kmem_alloc(HIST_LINE_MAX, KM_SLEEP);
+	mutex_enter(&irq_request_lock);
+	for (int i = first; i <= last; i++) {
+		struct irq_desc *desc = irq_descs[i];
+
+		if (desc != NULL)
+			n += print_line_hists(buf, desc);
+	}
+	mutex_exit(&irq_request_lock);
+	kmem_free(buf, HIST_LINE_MAX);
+	return n;
 }

@@ -32,8 +32,10 @@ struct lwp;
 
 #define NR_IRQS		256		/* IRQ numbers 0..NR_IRQS-1 */
 
-/* Latency histograms: bucket i counts values in [2^i, 2^(i+1)) ns (0: 0-1). */
-#define IRQ_HIST_BUCKETS	32
+/*
+ * Latency histograms (IRQ_HIST_BUCKETS and the bucket rule are in irq.h):
+ * bucket i counts values in [2^i, 2^(i+1)) ns (0: 0-1).
+ */
 struct irq_hist {
 	uint64_t ih_bucket[IRQ_HIST_BUCKETS];
 };
@@ -177,6 +179,7 @@ struct irq_desc {
 	/* Storm control (irq_storm.c). */
 	uint64_t id_storm_ns;		/* atomic: handler time this window */
 	uint64_t id_storm_start;	/* id_lock: when the window began */
+	unsigned id_storm_runs;		/* id_lock: handler runs this window */
 	unsigned id_storm_usage;	/* id_lock: last window, per mille */
 	unsigned id_storm_idle;		/* id_lock: polls in a row with no work */
 	uint64_t id_storm_episodes;	/* id_lock: times throttled */

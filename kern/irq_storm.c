@@ -13,8 +13,12 @@
  *
  * Budget.  At the end of every flow (irq_storm_check, under id_lock) a
  * window of irq_storm_window_ms or more that has ended is closed: if its
- * handlers took more than irq_storm_pct percent of it, the line is
- * throttled.  0 or 100 turns storm control off.
+ * handlers took more than irq_storm_pct percent of it, over at least
+ * STORM_MIN_RUNS runs, the line is throttled.  0 or 100 turns storm
+ * control off.  The floor on runs is what makes it a storm: one slow run
+ * (a handler that spins, or under TCG a vCPU the host took away in the
+ * middle of a handler) is not helped by polling, and throttling for it
+ * would only delay the next interrupt.
  *
  * Throttled.  The line is masked for the reason IRQ_MASK_THROTTLED, so
  * disable_irq and ONESHOT compose with it as with every other reason.  A
@@ -60,6 +64,7 @@
 
 #define STORM_WORDS	(NR_IRQS / 64)
 #define STORM_PRIO	PRI_INTR_MIN
+#define STORM_MIN_RUNS	8	/* fewest handler runs in a window that storm */
 
 static uint64_t storm_pct = 40;
 OPTION_U64("irq_storm_pct", storm_pct, 0, 100,
@@ -98,11 +103,12 @@ quiet_polls(void)
 }
 
 static bool
-over_budget(uint64_t used, uint64_t elapsed)
+over_budget(uint64_t used, uint64_t elapsed, unsigned runs)
 {
 	uint64_t pct = __atomic_load_n(&storm_pct, __ATOMIC_RELAXED);
 
-	return pct != 0 && pct < 100 && used * 100 > pct * elapsed;
+	return pct != 0 && pct < 100 && runs >= STORM_MIN_RUNS &&
+	    used * 100 > pct * elapsed;
 }
 
 void
@@ -122,6 +128,7 @@ close_window(struct irq_desc *desc, uint64_t now)
 	desc->id_storm_usage = elapsed != 0 ? (unsigned)(used * 1000 / elapsed)
 	    : 0;
 	desc->id_storm_start = now;
+	desc->id_storm_runs = 0;
 	return used;
 }
 
@@ -172,16 +179,19 @@ bool
 irq_storm_check(struct irq_desc *desc, uint64_t now)
 {
 	uint64_t elapsed, used;
+	unsigned runs;
 
 	KASSERTMSG(mutex_owned(&desc->id_lock),
 	    "irq_storm_check: irq %d (%s) without id_lock", desc->id_irq,
 	    desc->id_name);
+	desc->id_storm_runs++;
 	if (now < desc->id_storm_start + window_ns())
 		return false;
 	elapsed = now - desc->id_storm_start;
+	runs = desc->id_storm_runs;
 	used = close_window(desc, now);
-	if ((desc->id_mask & IRQ_MASK_THROTTLED) || !over_budget(used, elapsed) ||
-	    exempt(desc))
+	if ((desc->id_mask & IRQ_MASK_THROTTLED) ||
+	    !over_budget(used, elapsed, runs) || exempt(desc))
 		return false;
 	throttle(desc, elapsed, now);
 	return true;

@@ -484,7 +484,7 @@ lwp_terminal(void)
 	if (!terminals_used || !intr_enabled() || cons_panicking())
 		return NULL;
 	l = curlwp;
-	if (l->l_tty == NULL)
+	if (l->l_tty == NULL || tty_is_console(l->l_tty))
 		return NULL;
 	cd = &curcpu()->ci_data;
 	if (cd->cpu_intr_depth != 0 || cd->cpu_mtx_count != 0 ||

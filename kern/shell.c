@@ -59,12 +59,14 @@ usage(const struct command *c);
 
 static const struct command *find_command(const char *name);
 
+/* Say what is wrong with arg, in one printf (one line, never split). */
 static int
 bad(const char *cmd, const char *fmt, const char *arg)
 {
-	printf("%s: ", cmd);
-	printf(fmt, arg);
-	printf("\n");
+	char why[128];
+
+	snprintf(why, sizeof(why), fmt, arg);
+	printf("%s: %s\n", cmd, why);
 	return -1;
 }
 
@@ -213,6 +215,24 @@ intr_watch(int argc, char **argv)
 	return 0;
 }
 
+/* intr hist [IRQ]: the latency histograms as HIST lines. */
+static int
+intr_hist(int argc, char **argv)
+{
+	int irq = -1, n;
+
+	if (argc > 3)
+		return usage(find_command(argv[0]));
+	if (argc == 3 && !parse_irq(argv[0], argv[2], &irq))
+		return -1;
+	n = irq_print_hist(irq);
+	if (n == -ENOENT)
+		printf("%s: no IRQ %d\n", argv[0], irq);
+	else if (n == 0)
+		printf("%s: no latency samples yet\n", argv[0]);
+	return n > 0 ? 0 : -1;
+}
+
 static int
 cmd_intr(int argc, char **argv)
 {
@@ -222,7 +242,9 @@ cmd_intr(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "watch") == 0)
 		return intr_watch(argc, argv);
-	return bad(argv[0], "unknown subcommand '%s' (watch)", argv[1]);
+	if (strcmp(argv[1], "hist") == 0)
+		return intr_hist(argc, argv);
+	return bad(argv[0], "unknown subcommand '%s' (watch, hist)", argv[1]);
 }
 
 /* irqmode IRQ [NAME] MODE, irqprio IRQ [NAME] PRIO: the action's knob. */
@@ -372,22 +394,21 @@ cmd_cpus(int argc, char **argv)
 static void
 print_lwp(const struct lwp_info *li)
 {
-	char pin[16] = "-";
+	char pin[16] = "-", pins[24] = "";
 	uint64_t ms = li->li_runtime_ns / NS_PER_MS;
 
 	if (li->li_pinned_by != 0)
 		snprintf(pin, sizeof(pin), "%u", li->li_pinned_by);
-	printf("%5u %-23s %-6s %c%c%c %3d %3d %3d %-9s %-15s %8lu.%03lu %9lu",
+	if (li->li_pinning != 0)
+		snprintf(pins, sizeof(pins), " (pins %u)", li->li_pinning);
+	printf("%5u %-23s %-6s %c%c%c %3d %3d %3d %-9s %-15s %8lu.%03lu %9lu%s\n",
 	    li->li_lid, li->li_name, lwp_state_name(li->li_state),
 	    (li->li_flags & LWP_INFO_INTR) ? 'i' : '-',
 	    (li->li_flags & LWP_INFO_BOUND) ? 'b' : '-',
 	    (li->li_flags & LWP_INFO_IDLE) ? 'z' : '-', li->li_pri,
 	    li->li_base_pri, li->li_cpu, pin,
 	    li->li_wmesg[0] != '\0' ? li->li_wmesg : "-", ms / 1000,
-	    ms % 1000, li->li_switches);
-	if (li->li_pinning != 0)
-		printf(" (pins %u)", li->li_pinning);
-	printf("\n");
+	    ms % 1000, li->li_switches, pins);
 }
 
 static int
@@ -429,13 +450,14 @@ cmd_uptime(int argc, char **argv)
 {
 	uint64_t ms = nanouptime() / NS_PER_MS;
 	const struct rtc_time *tm = rtc_boot_time();
+	char booted[48] = "";
 
-	printf("up %lu.%03lu s", ms / 1000, ms % 1000);
 	if (tm != NULL)
-		printf(", booted %04u-%02u-%02u %02u:%02u:%02u UTC",
-		    tm->rt_year, tm->rt_mon, tm->rt_mday, tm->rt_hour,
-		    tm->rt_min, tm->rt_sec);
-	printf("\n");
+		snprintf(booted, sizeof(booted),
+		    ", booted %04u-%02u-%02u %02u:%02u:%02u UTC", tm->rt_year,
+		    tm->rt_mon, tm->rt_mday, tm->rt_hour, tm->rt_min,
+		    tm->rt_sec);
+	printf("up %lu.%03lu s%s\n", ms / 1000, ms % 1000, booted);
 	return 0;
 }
 
@@ -556,8 +578,9 @@ cmd_poweroff(int argc, char **argv)
 
 static const struct command commands[] = {
 	{ "help", "", "list the commands", cmd_help },
-	{ "intr", "[watch [SECONDS [COUNT]]]", "the interrupt table; watch: "
-	    "refresh it with rates until ^C", cmd_intr },
+	{ "intr", "[watch [SECS [N]]|hist [IRQ]]", "the interrupt table; "
+	    "watch: refresh it with rates until ^C; hist: latency histograms",
+	    cmd_intr },
 	{ "irqmode", "IRQ [NAME] MODE", "run an action's thread function "
 	    "under hard, thread, lazy or source", cmd_irqmode },
 	{ "irqprio", "IRQ [NAME] PRIO", "an action's priority (1-223)",

@@ -62,6 +62,7 @@ enum esc_state { ESC_NONE, ESC_SEEN, ESC_CSI };
 
 struct tty {
 	const char *t_name;
+	bool t_console;				/* the system console's */
 	const struct tty_ops *t_ops;
 	void *t_dev;
 
@@ -491,6 +492,18 @@ tty_set_intr_hook(struct tty *tp, void (*hook)(void *), void *arg)
 	tp->t_intr_hook = hook;
 	tp->t_intr_arg = arg;
 	mutex_exit(&tp->t_lock);
+}
+
+void
+tty_set_console(struct tty *tp)
+{
+	tp->t_console = true;
+}
+
+bool
+tty_is_console(const struct tty *tp)
+{
+	return tp->t_console;
 }
 
 void

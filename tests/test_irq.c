@@ -769,6 +769,88 @@ sleepable_thread_function_may_sleep(struct ktest *t)
 	ipisrc_destroy(irq);
 }
 
+/*
+ * Latency histograms.  The raiser runs on the line's CPU, so the raise
+ * stamp and the primary read one CPU's clock, and posts one unit at a
+ * time, so every raise is one interrupt and one thread function run.
+ */
+#define HIST_RAISES	40
+
+/* The sum of a histogram's buckets, read through irq_get_hist. */
+static uint64_t
+hist_total(struct ktest *t, int irq, void *dev, enum irq_hist_kind kind)
+{
+	uint64_t b[IRQ_HIST_BUCKETS], n = 0;
+
+	KT_ASSERT_EQ(t, irq_get_hist(irq, dev, kind, b), 0);
+	for (unsigned i = 0; i < IRQ_HIST_BUCKETS; i++)
+		n += b[i];
+	return n;
+}
+
+static struct src *
+hist_src_on_cpu0(struct ktest *t, enum irq_mode mode)
+{
+	cpuset_t cpu0 = cpuset_of(0);
+	struct src *s;
+
+	lwp_bind(curlwp, cpu_lookup(0));
+	s = src_new(t, IRQF_MODE(mode));
+	KT_ASSERT_EQ(t, irq_set_affinity(s->s_irq, &cpu0), 0);
+	return s;
+}
+
+static void
+histograms_count_every_interrupt_in_the_threaded_models(struct ktest *t)
+{
+	static const enum irq_mode modes[] = {
+		IRQ_MODE_THREAD, IRQ_MODE_LAZY, IRQ_MODE_SOURCE,
+	};
+
+	for (size_t i = 0; i < nitems(modes); i++) {
+		struct src *s = hist_src_on_cpu0(t, modes[i]);
+		struct irq_stats st;
+
+		post_one_by_one(t, s, HIST_RAISES);
+		KT_ASSERT_EQ(t, irq_get_stats(s->s_irq, s, &st), 0);
+		KT_EXPECT_EQ(t, st.is_primary, HIST_RAISES);
+		KT_EXPECT_EQ(t, st.is_thread_runs, HIST_RAISES);
+		KT_EXPECT_EQ(t, hist_total(t, s->s_irq, NULL, IRQ_HIST_RAISE),
+		    HIST_RAISES);
+		KT_EXPECT_EQ(t, hist_total(t, s->s_irq, s, IRQ_HIST_WAKE),
+		    HIST_RAISES);
+		/* One HIST line for the line's raises, one for the wakes. */
+		KT_EXPECT_EQ(t, irq_print_hist(s->s_irq), 2);
+		src_free(s);
+	}
+}
+
+static void
+an_empty_histogram_is_not_printed(struct ktest *t)
+{
+	struct src *s = hist_src_on_cpu0(t, IRQ_MODE_HARD);
+	uint64_t b[IRQ_HIST_BUCKETS];
+	int other, irq;
+
+	KT_EXPECT_EQ(t, hist_total(t, s->s_irq, NULL, IRQ_HIST_RAISE), 0U);
+	KT_EXPECT_EQ(t, hist_total(t, s->s_irq, s, IRQ_HIST_WAKE), 0U);
+	KT_EXPECT_EQ(t, irq_print_hist(s->s_irq), 0);
+	/* The hard model runs the thread function inline: no wake counted. */
+	post_one_by_one(t, s, HIST_RAISES);
+	KT_EXPECT_EQ(t, hist_total(t, s->s_irq, NULL, IRQ_HIST_RAISE),
+	    HIST_RAISES);
+	KT_EXPECT_EQ(t, hist_total(t, s->s_irq, s, IRQ_HIST_WAKE), 0U);
+	KT_EXPECT_EQ(t, irq_print_hist(s->s_irq), 1);
+	KT_EXPECT_EQ(t, irq_get_hist(s->s_irq, &other, IRQ_HIST_WAKE, b),
+	    -ENOENT);
+	KT_EXPECT_EQ(t, irq_get_hist(s->s_irq, s, (enum irq_hist_kind)7, b),
+	    -EINVAL);
+	irq = s->s_irq;
+	src_free(s);
+	KT_EXPECT_EQ(t, irq_get_hist(irq, NULL, IRQ_HIST_RAISE, b), -ENOENT);
+	KT_EXPECT_EQ(t, irq_print_hist(irq), -ENOENT);
+}
+
 /* q35's firmware routes ISA IRQ 0 (the PIT) to GSI 2; the rest 1:1. */
 static void
 isa_irqs_map_through_the_overrides(struct ktest *t)
@@ -802,4 +884,6 @@ KTEST_SUITE(irq,
     KTEST_CASE(line_with_99900_of_100000_unhandled_is_disabled),
     KTEST_CASE(line_with_99899_of_100000_unhandled_stays_enabled),
     KTEST_CASE(a_raise_before_the_first_request_is_delivered_by_it),
-    KTEST_CASE(sleepable_thread_function_may_sleep));
+    KTEST_CASE(sleepable_thread_function_may_sleep),
+    KTEST_CASE(histograms_count_every_interrupt_in_the_threaded_models),
+    KTEST_CASE(an_empty_histogram_is_not_printed));

@@ -27,6 +27,7 @@
  */
 #include <cpu.h>
 #include <edu.h>
+#include <ipisrc.h>
 #include <irq.h>
 #include <ktest.h>
 #include <lwp.h>
@@ -327,6 +328,62 @@ storm_control_off_leaves_a_bounded_storm_alone(struct ktest *t)
 }
 
 /*
+ * One slow run is not a storm.  Under the lowest budget, a quick run
+ * closes the line's first window, then one primary takes three windows'
+ * worth of time: the window it closes was nearly all handler time, but
+ * with fewer than STORM_MIN_RUNS runs in it the line is not throttled.
+ * Runs on a self-IPI line, so no device is needed.
+ */
+#define SLOW_RUN_NS	(30 * NS_PER_MS)	/* the default window is 10 ms */
+
+static unsigned slow_calls;	/* atomic: calls that have returned */
+
+static irqreturn_t
+slow_second(int irq, void *arg)
+{
+	if (__atomic_load_n(&slow_calls, __ATOMIC_RELAXED) == 1) {
+		uint64_t end = nanouptime() + SLOW_RUN_NS;
+
+		while (nanouptime() < end)
+			continue;
+	}
+	__atomic_add_fetch(&slow_calls, 1, __ATOMIC_RELEASE);
+	return IRQ_HANDLED;
+}
+
+static bool
+slow_calls_reached(const void *n)
+{
+	return __atomic_load_n(&slow_calls, __ATOMIC_RELAXED) >=
+	    *(const unsigned *)n;
+}
+
+static void
+one_slow_run_is_not_a_storm(struct ktest *t)
+{
+	int irq = ipisrc_create("slow");
+	unsigned boot_pct = irq_set_storm_budget(1);
+	struct irq_storm_stats st;
+
+	KT_ASSERT_GE(t, irq, 0);
+	__atomic_store_n(&slow_calls, 0, __ATOMIC_RELAXED);
+	KT_ASSERT_EQ(t, request_threaded_irq(irq, slow_second, NULL,
+	    IRQF_MODE(IRQ_MODE_HARD), "slow", &slow_calls), 0);
+	for (unsigned n = 1; n <= 2; n++) {
+		ipisrc_raise(irq);
+		KT_EXPECT_TRUE(t, wait_for(slow_calls_reached, &n));
+	}
+	synchronize_irq(irq);	/* the flow's storm check is done too */
+	irq_set_storm_budget(boot_pct);
+	st = storm_stats(t, irq);
+	KT_EXPECT_GE(t, st.iss_usage_pm, 500U);	/* the window was busy */
+	KT_EXPECT_EQ(t, st.iss_episodes, 0UL);
+	KT_EXPECT_FALSE(t, irq_line_throttled(irq));
+	free_irq(irq, &slow_calls);
+	ipisrc_destroy(irq);
+}
+
+/*
  * free_irq on a throttled line: the line leaves storm control (for MSI its
  * descriptor is destroyed, which must not happen under the poller), what
  * was in flight is discarded, and the next request gets a working line.
@@ -361,4 +418,5 @@ KTEST_SUITE(irq_storm,
     KTEST_CASE(intx_storm_is_throttled_polled_and_recovers),
     KTEST_CASE(msi_storm_is_throttled_polled_and_recovers),
     KTEST_CASE(storm_control_off_leaves_a_bounded_storm_alone),
+    KTEST_CASE(one_slow_run_is_not_a_storm),
     KTEST_CASE(free_irq_of_a_throttled_line_leaves_it_usable));

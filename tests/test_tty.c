@@ -11,6 +11,8 @@
  */
 #include <kmem.h>
 #include <ktest.h>
+#include <lwp.h>
+#include <printf.h>
 #include <string.h>
 #include <tty.h>
 
@@ -184,6 +186,33 @@ control_c_keeps_its_place_among_typed_ahead_lines(struct ktest *t)
 	tty_detach(tp);
 }
 
+/*
+ * A thread's terminal takes its printf output, newlines made CRLF, and
+ * its ^C; unless the terminal is the console's, whose output stays in
+ * console sections (lwp_terminal is then NULL).
+ */
+static void
+a_threads_terminal_takes_its_printf_and_its_control_c(struct ktest *t)
+{
+	struct fake f;
+	struct tty *tp = fake_tty(&f);
+
+	KT_EXPECT_NULL(t, lwp_terminal());
+	lwp_set_terminal(tp);
+	KT_EXPECT_EQ(t, lwp_terminal(), tp);
+	printf("to the terminal %d\n", 42);
+	KT_EXPECT_STREQ(t, f.f_screen, "to the terminal 42\r\n");
+	KT_EXPECT_FALSE(t, lwp_interrupted());
+	feed(t, tp, "\x03");
+	KT_EXPECT_TRUE(t, lwp_interrupted());
+	tty_clear_interrupt(tp);
+	KT_EXPECT_FALSE(t, lwp_interrupted());
+	tty_set_console(tp);
+	KT_EXPECT_NULL(t, lwp_terminal());
+	lwp_set_terminal(NULL);
+	tty_detach(tp);
+}
+
 static unsigned hook_calls;
 
 static void
@@ -348,6 +377,7 @@ KTEST_SUITE(tty,
     KTEST_CASE(control_c_discards_the_line_and_interrupts),
     KTEST_CASE(control_c_keeps_its_place_among_typed_ahead_lines),
     KTEST_CASE(control_c_while_a_command_runs_calls_the_hook),
+    KTEST_CASE(a_threads_terminal_takes_its_printf_and_its_control_c),
     KTEST_CASE(control_d_on_an_empty_line_is_end_of_input),
     KTEST_CASE(arrow_keys_recall_the_history),
     KTEST_CASE(raw_mode_passes_bytes_unchanged_without_echo),

@@ -134,7 +134,9 @@ intr watch: every 1 s (^C stops), uptime 1.092 s
     4             27
     8            256
 pinwheel> intr: '0' is not an interval (1-3600 s)
-pinwheel> intr: unknown subcommand 'bogus' (watch)
+pinwheel> intr: unknown subcommand 'bogus' (watch, hist)
+pinwheel> HIST irq=8 kind=wake action=rtc model=thread unit=ns count=3 p50=32768 p99=65536 buckets=0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1,2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0
+pinwheel> intr: '300' is not an IRQ number
 pinwheel> rtc: booted at 2026-11-21 22:22:18 UTC
 rtc: periodic interrupt off at 256 Hz on irq 8, 512 ticks since boot
 pinwheel> trace: on
