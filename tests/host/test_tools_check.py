@@ -141,6 +141,10 @@ pinwheel> rtc: booted at 2026-11-21 22:22:18 UTC
 rtc: periodic interrupt off at 256 Hz on irq 8, 512 ticks since boot
 pinwheel> trace: on
 pinwheel> trace: off
+pinwheel> TRACE begin version=1 tsc_hz=2006437496 ncpu=2 ring=4096
+TRACE E 0 194114734 26 irq_enter irq=4 vec=52
+TRACE end events=1
+trace: off
 pinwheel> trace: unknown subcommand 'bogus' (start, stop, clear, dump)
 pinwheel> [    0.000000] page: 64835 pages
 [    0.058292] smp: 2 CPUs online
