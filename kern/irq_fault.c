@@ -413,6 +413,8 @@ call_thread_fn(void *arg)
 static const char *
 model_here(const struct irq_action *ia)
 {
+	if (curlwp->l_irqnested == ia)
+		return "nested";
 	return curlwp == ia->ia_thread ? irq_mode_name(IRQ_MODE_THREAD) :
 	    irq_mode_name(ia->ia_mode);
 }

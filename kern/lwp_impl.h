@@ -92,6 +92,10 @@ struct lwp {
 	struct lwp *l_pinned_by;	/* pinned LWP: the intr thread above it */
 	struct irq_action *l_irqaction;	/* intr thread: action whose thread
 					   function it runs now, or NULL */
+	struct irq_action *l_irqnested;	/* a nested demux's runner: the child
+					   action whose handler it runs now,
+					   or NULL (kern/irq_demux.c) */
+	bool l_irqnested_primary;	/* ... and that is its primary */
 	struct softint *l_softint;	/* soft interrupt it runs now, or NULL */
 	struct intr_level *l_ilevel;	/* lazy intr thread: its level */
 	struct intr_work *l_iwork;	/* lazy intr thread: work it runs */
