@@ -10,8 +10,8 @@
  * (which fault isolation must not take): the panic must name the IRQ,
  * the handler, its function and its model.  The irq_nested_* ones do it
  * in a child of a nested demux (kern/irq_demux.c), whose handlers run in
- * the demux's thread under the rules of hard context (primary) and of a
- * thread that may not sleep (thread function).
+ * the demux's thread under the rules of hard context (primary: a fault
+ * there panics too) and of a thread that may not sleep (thread function).
  */
 #include <condvar.h>
 #include <cpu.h>
@@ -334,6 +334,7 @@ raise_nested(irq_handler_t primary, irq_handler_t thread_fn,
 }
 
 static void crash_irq_nested_primary_mutex(void) { raise_nested(primary_mutex, NULL, 0); }
+static void crash_irq_nested_primary_fault(void) { raise_nested(thread_fn_null, NULL, 0); }
 static void crash_irq_nested_sleep(void) { raise_nested(wake_thread, thread_fn_timed_sleep, IRQF_SLEEPABLE | IRQF_MODE(IRQ_MODE_THREAD)); }
 
 static void crash_irq_thread_cv_wait(void) { raise_handler(wake_thread, thread_fn_cv_wait, IRQ_MODE_THREAD); }
@@ -397,6 +398,7 @@ static const struct {
 	{ "irq_primary_kassert", crash_irq_primary_kassert },
 	{ "irq_nested_primary_mutex", crash_irq_nested_primary_mutex },
 	{ "irq_nested_sleep", crash_irq_nested_sleep },
+	{ "irq_nested_primary_fault", crash_irq_nested_primary_fault },
 };
 
 void

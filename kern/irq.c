@@ -965,8 +965,13 @@ irq_hard_culprit(char *buf, size_t size)
 	struct cpu_data *cd = &curcpu()->ci_data;
 	struct irq_action *ia = cd->cpu_intr_depth > 0 ?
 	    cd->cpu_intr_action : NULL;
+	struct lwp *l = curlwp;
 
 	intr_restore(was);
+	if (ia == NULL && l != NULL && l->l_irqnested_primary) {
+		irq_describe(l->l_irqnested, IRQ_WHERE_NESTED_PRIMARY, buf, size);
+		return true;
+	}
 	if (ia == NULL)
 		return false;
 	irq_describe(ia, IRQ_WHERE_HARD, buf, size);

@@ -318,7 +318,8 @@ void irq_update_dead_mask(struct irq_desc *desc);
  * irq_describe: `irq N handler "name" (fn+0x0, IRQ_MODE_X, where)` for
  * ia running where, into buf; the words of every panic that blames a
  * handler.  irq_hard_culprit: the same for the handler this CPU runs in
- * hard interrupt context; false if none.  Context: any.
+ * hard interrupt context, or the primary a nested demux runs in this
+ * thread; false if none.  Context: any.
  */
 enum irq_where {
 	IRQ_WHERE_HARD,			/* hard interrupt context */

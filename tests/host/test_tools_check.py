@@ -95,6 +95,9 @@ assertion "x" failed
   #3 0xffffffff80101234 thread_fn_null+0x9
   panic: crash test: assertion in a primary handler: assertion "two == 3" failed: file "kern/crash.c", line 1
 in irq 68 handler "crasher" (primary_kassert+0, IRQ_MODE_HARD, hard interrupt context)
+  panic: irq 69 handler "crasher" (primary_mutex+0, IRQ_MODE_NESTED primary, demux thread): mutex_enter on adaptive mutex crash_adaptive+0: a primary handler may not block, also where a nested demux runs it in its thread
+  panic: irq 69 handler "crasher" (thread_fn_null+0, IRQ_MODE_NESTED primary, demux thread): page fault at 0x10 (read, not present) at rip 0xffffffff80101234
+  panic: irq 69 handler "crasher" (thread_fn_timed_sleep+0, IRQ_MODE_NESTED, demux thread): sleep on ksleep: the children of a nested demux may block only on mutexes and rwlocks, whatever their flags
 """
 
 SHELL = """Pinwheel shell on com0; help lists the commands.
