@@ -25,6 +25,7 @@
 #include <options.h>
 #include <pci.h>
 #include <printf.h>
+#include <puc.h>
 #include <reboot.h>
 #include <rtc.h>
 #include <string.h>
@@ -95,6 +96,7 @@ main_thread(void *arg)
 		kwarn("console: COM1 stays polled");
 	trace_boot();
 	edu_init();		/* drivers attach in thread context, all CPUs up */
+	puc_init();
 	rtc_init();
 	if (strcmp(run_opt, "ktest") == 0)
 		run_ktest(NULL);

@@ -11,10 +11,17 @@
  * raises the parent again on unmask, as a UART does.  Posting one unit
  * at a time and waiting for it makes every count exact: the parent line's
  * and action's, and each child line's and action's.
-
+ *
+ * The last cases run the same checks on QEMU's pci-serial-4x (dev/puc.c):
+ * its 16550s in loopback (MCR bit 4) receive what they send, so distinct
+ * byte counts sent on distinct ports must come back intact on the right
+ * port, counted on that port's child line only, under chained dispatch
+ * with each child model and under nested dispatch.  They skip without
+ * the card (tools/boot --device pci-serial-4x).
  *
  * Waits are bounded counts of 1 ms sleeps; nothing depends on time.
  */
+#include <com.h>
 #include <cpu.h>
 #include <ipisrc.h>
 #include <irq.h>
@@ -25,9 +32,11 @@
 #include <lwp.h>
 #include <mutex.h>
 #include <printf.h>
+#include <puc.h>
 #include <spl.h>
 #include <string.h>
 #include <time.h>
+#include <tty.h>
 
 #define WAIT_NS		(30ULL * NS_PER_SEC)
 #define NKIDS		4
@@ -573,6 +582,272 @@ a_child_line_refuses_affinity_and_follows_its_parent(struct ktest *t)
 	fdev_free(f);
 }
 
+/*
+ * The pci-serial-4x card (dev/puc.c), its ports in loopback: port i sends
+ * port_bytes(i) bytes of its own pattern and must read exactly them back,
+ * counted on its own child line and action.
+ */
+
+#define PORTS		4
+
+struct port_run {
+	struct com *pr_sc;
+	struct tty *pr_tp;
+	int pr_irq;
+	unsigned pr_n;			/* bytes sent this round */
+	struct com_stats pr_cs;		/* counters before the round */
+	uint64_t pr_line;
+	struct irq_stats pr_st;
+};
+
+static unsigned
+port_bytes(unsigned i)
+{
+	return 256 * (i + 1) - i;
+}
+
+static uint8_t
+pattern(unsigned i, unsigned j)
+{
+	return (uint8_t)(j * 7 + i * 61 + (j >> 8));
+}
+
+static struct com *
+port_or_skip(struct ktest *t, unsigned i)
+{
+	struct com *sc = puc_port(0, i);
+
+	if (sc == NULL || puc_nports(0) < PORTS)
+		ktest_skip(t, "no pci-serial-4x card (tools/boot --device "
+		    "pci-serial-4x)");
+	return sc;
+}
+
+static void
+port_begin(struct ktest *t, struct port_run *pr, unsigned i)
+{
+	pr->pr_sc = port_or_skip(t, i);
+	pr->pr_tp = com_tty(pr->pr_sc);
+	pr->pr_irq = com_irq(pr->pr_sc);
+	tty_set_mode(pr->pr_tp, 0);
+	com_set_loopback(pr->pr_sc, true);
+}
+
+static void
+port_end(struct port_run *pr)
+{
+	com_set_loopback(pr->pr_sc, false);
+	tty_set_mode(pr->pr_tp, TTY_CANON | TTY_ECHO);
+}
+
+static void
+port_snapshot(struct ktest *t, struct port_run *pr)
+{
+	com_get_stats(pr->pr_sc, &pr->pr_cs);
+	pr->pr_line = irq_line_count(pr->pr_irq);
+	KT_ASSERT_EQ(t, irq_get_stats(pr->pr_irq, pr->pr_sc, &pr->pr_st), 0);
+}
+
+static void
+port_send(struct port_run *pr, unsigned i, unsigned n)
+{
+	char buf[64];
+
+	pr->pr_n = n;
+	for (unsigned j = 0; j < n; j += sizeof(buf)) {
+		unsigned k, m = n - j < sizeof(buf) ? n - j : sizeof(buf);
+
+		for (k = 0; k < m; k++)
+			buf[k] = (char)pattern(i, j + k);
+		tty_write(pr->pr_tp, buf, m);
+	}
+}
+
+static bool
+port_received(struct port_run *pr)
+{
+	struct com_stats cs;
+
+	com_get_stats(pr->pr_sc, &cs);
+	return cs.cs_rx - pr->pr_cs.cs_rx >= pr->pr_n;
+}
+
+static bool
+wait_received(struct port_run *pr)
+{
+	for (uint64_t slept = 0; slept < WAIT_NS; slept += NS_PER_MS) {
+		if (port_received(pr))
+			return true;
+		ksleep(NS_PER_MS);
+	}
+	return port_received(pr);
+}
+
+/* Read the round's bytes back (they are all there) and check them. */
+static void
+port_check_data(struct ktest *t, struct port_run *pr, unsigned i)
+{
+	uint8_t buf[128];
+	unsigned got = 0, bad = 0;
+
+	while (got < pr->pr_n) {
+		int n = tty_read(pr->pr_tp, buf, MIN(sizeof(buf),
+		    pr->pr_n - got));
+
+		for (int k = 0; k < n; k++)
+			bad += buf[k] != pattern(i, got + (unsigned)k);
+		got += (unsigned)n;
+	}
+	KT_EXPECT_EQ(t, bad, 0U);
+}
+
+/* The round moved exactly pr_n bytes on this port, through its child. */
+static void
+port_check_counts(struct ktest *t, struct port_run *pr)
+{
+	struct com_stats cs;
+	struct irq_stats st;
+
+	synchronize_irq(pr->pr_irq);	/* runs are counted as they end */
+	com_get_stats(pr->pr_sc, &cs);
+	KT_EXPECT_EQ(t, cs.cs_rx - pr->pr_cs.cs_rx, pr->pr_n);
+	KT_EXPECT_EQ(t, cs.cs_tx - pr->pr_cs.cs_tx, pr->pr_n);
+	KT_EXPECT_EQ(t, cs.cs_overruns - pr->pr_cs.cs_overruns, 0U);
+	KT_ASSERT_EQ(t, irq_get_stats(pr->pr_irq, pr->pr_sc, &st), 0);
+	if (pr->pr_n == 0) {
+		KT_EXPECT_EQ(t, irq_line_count(pr->pr_irq), pr->pr_line);
+		KT_EXPECT_EQ(t, st.is_primary, pr->pr_st.is_primary);
+		return;
+	}
+	KT_EXPECT_GT(t, irq_line_count(pr->pr_irq), pr->pr_line);
+	KT_EXPECT_GT(t, st.is_handled, pr->pr_st.is_handled);
+	KT_EXPECT_GT(t, st.is_thread_runs, pr->pr_st.is_thread_runs);
+}
+
+/* One round: the ports in sending send port_bytes(i) each, at once. */
+static void
+card_round(struct ktest *t, struct port_run pr[PORTS], uint32_t sending)
+{
+	for (unsigned i = 0; i < PORTS; i++)
+		port_snapshot(t, &pr[i]);
+	for (unsigned i = 0; i < PORTS; i++)
+		port_send(&pr[i], i, (sending & (1U << i)) ? port_bytes(i) : 0);
+	for (unsigned i = 0; i < PORTS; i++) {
+		KT_ASSERT_TRUE(t, wait_received(&pr[i]));
+		port_check_data(t, &pr[i], i);
+		port_check_counts(t, &pr[i]);
+	}
+}
+
+/* Rounds on every port, then on ports 1 and 3 only, dispatched so. */
+static void
+card_loopback(struct ktest *t, enum irq_demux_dispatch dispatch,
+    enum irq_mode mode)
+{
+	struct port_run pr[PORTS];
+	struct irq_demux *dm;
+	struct irq_stats st0, st;
+	int parent;
+
+	for (unsigned i = 0; i < PORTS; i++)
+		port_begin(t, &pr[i], i);
+	dm = irq_demux_of(pr[0].pr_irq);
+	KT_ASSERT_NOT_NULL(t, dm);
+	parent = irq_demux_parent_irq(dm);
+	KT_ASSERT_EQ(t, irq_demux_set_dispatch(dm, IRQ_DEMUX_CHAINED), 0);
+	for (unsigned i = 0; i < PORTS; i++)
+		KT_ASSERT_EQ(t, irq_set_mode(pr[i].pr_irq, pr[i].pr_sc, mode), 0);
+	KT_ASSERT_EQ(t, irq_demux_set_dispatch(dm, dispatch), 0);
+	KT_ASSERT_EQ(t, irq_get_stats(parent, dm, &st0), 0);
+	card_round(t, pr, 0xf);
+	card_round(t, pr, 0xa);
+	KT_ASSERT_EQ(t, irq_get_stats(parent, dm, &st), 0);
+	KT_EXPECT_GT(t, st.is_handled, st0.is_handled);
+	if (dispatch == IRQ_DEMUX_NESTED)
+		KT_EXPECT_GT(t, st.is_thread_runs, st0.is_thread_runs);
+	else
+		KT_EXPECT_EQ(t, st.is_thread_runs, st0.is_thread_runs);
+	KT_EXPECT_EQ(t, irq_demux_set_dispatch(dm, IRQ_DEMUX_CHAINED), 0);
+	for (unsigned i = 0; i < PORTS; i++)
+		port_end(&pr[i]);
+}
+
+static void
+card_chained_hard_ports_keep_their_own_bytes_and_counts(struct ktest *t)
+{
+	card_loopback(t, IRQ_DEMUX_CHAINED, IRQ_MODE_HARD);
+}
+
+static void
+card_chained_thread_ports_keep_their_own_bytes_and_counts(struct ktest *t)
+{
+	card_loopback(t, IRQ_DEMUX_CHAINED, IRQ_MODE_THREAD);
+}
+
+static void
+card_chained_lazy_ports_keep_their_own_bytes_and_counts(struct ktest *t)
+{
+	card_loopback(t, IRQ_DEMUX_CHAINED, IRQ_MODE_LAZY);
+}
+
+static void
+card_chained_source_ports_keep_their_own_bytes_and_counts(struct ktest *t)
+{
+	card_loopback(t, IRQ_DEMUX_CHAINED, IRQ_MODE_SOURCE);
+}
+
+static void
+card_nested_ports_keep_their_own_bytes_and_counts(struct ktest *t)
+{
+	card_loopback(t, IRQ_DEMUX_NESTED, IRQ_MODE_THREAD);
+}
+
+/* Port 1's child disabled: the others finish, it does once enabled. */
+static void
+card_disabled_port(struct ktest *t, enum irq_demux_dispatch dispatch)
+{
+	struct port_run pr[PORTS];
+	struct irq_demux *dm;
+	struct com_stats cs;
+
+	for (unsigned i = 0; i < PORTS; i++)
+		port_begin(t, &pr[i], i);
+	dm = irq_demux_of(pr[0].pr_irq);
+	KT_ASSERT_EQ(t, irq_demux_set_dispatch(dm, dispatch), 0);
+	disable_irq(pr[1].pr_irq);
+	for (unsigned i = 0; i < PORTS; i++) {
+		port_snapshot(t, &pr[i]);
+		port_send(&pr[i], i, port_bytes(i));
+	}
+	for (unsigned i = 0; i < PORTS; i++) {
+		if (i == 1)
+			continue;
+		KT_ASSERT_TRUE(t, wait_received(&pr[i]));
+		port_check_data(t, &pr[i], i);
+	}
+	com_get_stats(pr[1].pr_sc, &cs);
+	KT_EXPECT_EQ(t, cs.cs_rx - pr[1].pr_cs.cs_rx, 0U);
+	KT_EXPECT_TRUE(t, irq_line_disabled(pr[1].pr_irq));
+	enable_irq(pr[1].pr_irq);
+	KT_ASSERT_TRUE(t, wait_received(&pr[1]));
+	port_check_data(t, &pr[1], 1);
+	KT_EXPECT_EQ(t, irq_demux_set_dispatch(dm, IRQ_DEMUX_CHAINED), 0);
+	for (unsigned i = 0; i < PORTS; i++)
+		port_end(&pr[i]);
+}
+
+static void
+card_a_disabled_port_does_not_stop_the_others_chained(struct ktest *t)
+{
+	card_disabled_port(t, IRQ_DEMUX_CHAINED);
+}
+
+static void
+card_a_disabled_port_does_not_stop_the_others_nested(struct ktest *t)
+{
+	card_disabled_port(t, IRQ_DEMUX_NESTED);
+}
+
 KTEST_SUITE(demux,
     KTEST_CASE(chained_children_run_under_their_own_models),
     KTEST_CASE(nested_children_run_in_the_demux_thread),
@@ -584,4 +859,11 @@ KTEST_SUITE(demux,
     KTEST_CASE(a_fault_in_a_chained_child_kills_only_that_child),
     KTEST_CASE(a_fault_in_a_nested_child_kills_only_that_child),
     KTEST_CASE(switching_dispatch_while_work_arrives_loses_nothing),
-    KTEST_CASE(a_child_line_refuses_affinity_and_follows_its_parent));
+    KTEST_CASE(a_child_line_refuses_affinity_and_follows_its_parent),
+    KTEST_CASE(card_chained_hard_ports_keep_their_own_bytes_and_counts),
+    KTEST_CASE(card_chained_thread_ports_keep_their_own_bytes_and_counts),
+    KTEST_CASE(card_chained_lazy_ports_keep_their_own_bytes_and_counts),
+    KTEST_CASE(card_chained_source_ports_keep_their_own_bytes_and_counts),
+    KTEST_CASE(card_nested_ports_keep_their_own_bytes_and_counts),
+    KTEST_CASE(card_a_disabled_port_does_not_stop_the_others_chained),
+    KTEST_CASE(card_a_disabled_port_does_not_stop_the_others_nested));

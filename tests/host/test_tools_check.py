@@ -314,6 +314,11 @@ class CheckRunTest(unittest.TestCase):
             self.assertIn("--device edu,addr=05.0,multifunction=on", args)
             self.assertIn("--device edu,addr=05.1", args)
 
+    def test_every_ktest_boot_has_the_serial_card_on_a_line_of_its_own(self):
+        for b in check.KTEST_BOOTS:
+            self.assertIn("--device pci-serial-4x,addr=07.0",
+                          " ".join(b.boot_args))
+
     def test_bench_irq_names_follow_the_kernel_s_scheme(self):
         tpr2 = check.bench_irq_names("tpr", 2)
         soft1 = check.bench_irq_names("soft", 1)
