@@ -478,6 +478,8 @@ irq_flow_poll(struct irq_desc *desc)
 void
 irq_dispatch(struct irq_desc *desc)
 {
+	if (__predict_false(this_cpu_data()->cpu_halt_since != 0))
+		sched_halt_end();	/* this interrupt woke its CPU */
 	desc->id_count[cpu_number()]++;
 	switch (desc->id_flow) {
 	case IRQ_FLOW_EDGE:
