@@ -57,6 +57,7 @@ struct kid {
 	volatile unsigned k_prim_stamp;	/* order of the last primary */
 	struct lwp *volatile k_lwp;	/* the last thread function's LWP */
 	volatile bool k_fault;		/* the next thread function faults */
+	volatile bool k_storm;		/* each thread function posts again */
 };
 
 struct fdev {
@@ -166,6 +167,8 @@ kid_thread(int irq, void *arg)
 	    __atomic_exchange_n(&k->k_queued, 0, __ATOMIC_ACQ_REL),
 	    __ATOMIC_ACQ_REL);
 	__atomic_sub_fetch(&k->k_inside, 1, __ATOMIC_ACQ_REL);
+	if (k->k_storm)
+		post(k, 1);
 	return IRQ_HANDLED;
 }
 
@@ -213,11 +216,18 @@ wait_for(volatile unsigned *v, unsigned want)
 	return *v >= want;
 }
 
+/*
+ * Wait until dev's primary on irq ran want times.  Then its flows are
+ * claimed or over, so that synchronize_irq waits for the rest: the line
+ * count alone is bumped before a flow claims the line.
+ */
 static bool
-wait_line_count(int irq, uint64_t want)
+wait_primaries(int irq, void *dev, uint64_t want)
 {
+	struct irq_stats st;
+
 	for (uint64_t slept = 0; slept < WAIT_NS; slept += NS_PER_MS) {
-		if (irq_line_count(irq) >= want)
+		if (irq_get_stats(irq, dev, &st) == 0 && st.is_primary >= want)
 			return true;
 		ksleep(NS_PER_MS);
 	}
@@ -267,6 +277,7 @@ expect_child_counts(struct ktest *t, struct fdev *f)
 	for (unsigned i = 0; i < NKIDS; i++) {
 		struct irq_stats st;
 
+		synchronize_irq(f->f_irq[i]);	/* runs are counted as they end */
 		KT_EXPECT_EQ(t, f->f_kid[i].k_done, posts_for(i));
 		KT_EXPECT_EQ(t, f->f_kid[i].k_max_inside, 1U);
 		KT_EXPECT_EQ(t, irq_line_count(f->f_irq[i]), posts_for(i));
@@ -319,6 +330,8 @@ chained_children_run_under_their_own_models(struct ktest *t)
 	post_distinct(t, f);
 	expect_own_models(t, f);
 	expect_child_counts(t, f);
+	KT_EXPECT_TRUE(t, wait_primaries(f->f_parent, f->f_dm, total_posts()));
+	synchronize_irq(f->f_parent);
 	KT_EXPECT_EQ(t, irq_line_count(f->f_parent), total_posts());
 	KT_ASSERT_EQ(t, irq_get_stats(f->f_parent, f->f_dm, &st), 0);
 	KT_EXPECT_EQ(t, st.is_primary, total_posts());
@@ -347,17 +360,18 @@ nested_children_run_in_the_demux_thread(struct ktest *t)
 	}
 	expect_child_counts(t, f);
 	/*
-	 * A post can be served by the thread's next round while its own
-	 * raise is held by ONESHOT; that raise comes afterwards and finds
-	 * nothing pending.  So every post is one parent interrupt, the
-	 * last perhaps a little later, and not every one wakes the thread.
+	 * The parent line is held (ONESHOT) while the thread runs its
+	 * rounds, and a round may serve a post whose raise is held: the
+	 * source keeps one pending delivery, so raises merge and the parent
+	 * sees at most one interrupt per post, some finding nothing pending
+	 * (they do not wake the thread).  The children's counts are exact.
 	 */
-	KT_EXPECT_TRUE(t, wait_line_count(f->f_parent, total_posts()));
 	synchronize_irq(f->f_parent);
 	KT_ASSERT_EQ(t, irq_get_stats(f->f_parent, f->f_dm, &st), 0);
-	KT_EXPECT_EQ(t, irq_line_count(f->f_parent), total_posts());
-	KT_EXPECT_EQ(t, st.is_primary, total_posts());
+	KT_EXPECT_LE(t, irq_line_count(f->f_parent), total_posts());
+	KT_EXPECT_LE(t, st.is_primary, irq_line_count(f->f_parent));
 	KT_EXPECT_GT(t, st.is_woken, 0U);
+	KT_EXPECT_LE(t, st.is_woken, st.is_primary);
 	KT_EXPECT_EQ(t, st.is_thread_runs, st.is_woken);
 	fdev_free(f);
 }
@@ -515,6 +529,69 @@ static void
 a_fault_in_a_nested_child_kills_only_that_child(struct ktest *t)
 {
 	a_faulting_child_dies_alone(t, IRQ_DEMUX_NESTED, "nested");
+}
+
+/*
+ * Storm control: one child storms (each run posts again).  It is
+ * throttled and polled, its siblings are not and keep working (the parent
+ * line may be throttled too: its time includes its children's), and it
+ * recovers once the storm stops.
+ */
+
+#define STORM_PCT	5
+
+static bool
+wait_throttled(int irq, bool want)
+{
+	for (uint64_t slept = 0; slept < WAIT_NS; slept += NS_PER_MS) {
+		if (irq_line_throttled(irq) == want)
+			return true;
+		ksleep(NS_PER_MS);
+	}
+	return false;
+}
+
+static void
+a_storming_child_is_throttled_and_the_others_work(struct ktest *t,
+    enum irq_demux_dispatch dispatch)
+{
+	struct fdev *f = fdev_new(t, dispatch, all_thread);
+	struct kid *storm = &f->f_kid[1];
+	unsigned old = irq_set_storm_budget(STORM_PCT);
+	struct irq_storm_stats st;
+
+	storm->k_storm = true;
+	post(storm, 1);
+	KT_EXPECT_TRUE(t, wait_throttled(f->f_irq[1], true));
+	post(&f->f_kid[0], 5);
+	post(&f->f_kid[3], 5);
+	KT_EXPECT_TRUE(t, wait_for(&f->f_kid[0].k_done, 5));
+	KT_EXPECT_TRUE(t, wait_for(&f->f_kid[3].k_done, 5));
+	storm->k_storm = false;
+	KT_EXPECT_TRUE(t, wait_throttled(f->f_irq[1], false));
+	irq_set_storm_budget(old);	/* before anything that may end the case */
+	KT_ASSERT_EQ(t, irq_get_storm_stats(f->f_irq[1], &st), 0);
+	KT_EXPECT_GE(t, st.iss_episodes, 1U);
+	KT_EXPECT_GT(t, st.iss_polls, 0U);
+	for (unsigned i = 0; i < NKIDS; i++) {
+		KT_ASSERT_EQ(t, irq_get_storm_stats(f->f_irq[i], &st), 0);
+		if (i != 1)
+			KT_EXPECT_EQ(t, st.iss_episodes, 0U);
+	}
+	post_each(t, storm, 3);
+	fdev_free(f);
+}
+
+static void
+a_storming_chained_child_is_throttled_the_others_work(struct ktest *t)
+{
+	a_storming_child_is_throttled_and_the_others_work(t, IRQ_DEMUX_CHAINED);
+}
+
+static void
+a_storming_nested_child_is_throttled_the_others_work(struct ktest *t)
+{
+	a_storming_child_is_throttled_and_the_others_work(t, IRQ_DEMUX_NESTED);
 }
 
 /* Switching while work arrives: a raiser posts, the case switches. */
@@ -858,6 +935,8 @@ KTEST_SUITE(demux,
     KTEST_CASE(a_disabled_nested_child_does_not_stop_the_others),
     KTEST_CASE(a_fault_in_a_chained_child_kills_only_that_child),
     KTEST_CASE(a_fault_in_a_nested_child_kills_only_that_child),
+    KTEST_CASE(a_storming_chained_child_is_throttled_the_others_work),
+    KTEST_CASE(a_storming_nested_child_is_throttled_the_others_work),
     KTEST_CASE(switching_dispatch_while_work_arrives_loses_nothing),
     KTEST_CASE(a_child_line_refuses_affinity_and_follows_its_parent),
     KTEST_CASE(card_chained_hard_ports_keep_their_own_bytes_and_counts),
