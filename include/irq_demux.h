@@ -140,7 +140,7 @@ struct irq_demux *irq_demux_of(int irq);
 int irq_demux_set_dispatch(struct irq_demux *dm,
     enum irq_demux_dispatch dispatch);
 
-/* irq_demux_get_dispatch: how the children are dispatched now.  Context: any. */
+/* irq_demux_get_dispatch: how the children are dispatched.  Context: any. */
 enum irq_demux_dispatch irq_demux_get_dispatch(const struct irq_demux *dm);
 
 /* irq_demux_dispatch_name: "chained" or "nested". */

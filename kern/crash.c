@@ -335,7 +335,14 @@ raise_nested(irq_handler_t primary, irq_handler_t thread_fn,
 
 static void crash_irq_nested_primary_mutex(void) { raise_nested(primary_mutex, NULL, 0); }
 static void crash_irq_nested_primary_fault(void) { raise_nested(thread_fn_null, NULL, 0); }
-static void crash_irq_nested_sleep(void) { raise_nested(wake_thread, thread_fn_timed_sleep, IRQF_SLEEPABLE | IRQF_MODE(IRQ_MODE_THREAD)); }
+
+/* Even IRQF_SLEEPABLE in IRQ_MODE_THREAD may not sleep nested. */
+static void
+crash_irq_nested_sleep(void)
+{
+	raise_nested(wake_thread, thread_fn_timed_sleep,
+	    IRQF_SLEEPABLE | IRQF_MODE(IRQ_MODE_THREAD));
+}
 
 static void crash_irq_thread_cv_wait(void) { raise_handler(wake_thread, thread_fn_cv_wait, IRQ_MODE_THREAD); }
 static void crash_irq_thread_timed_sleep(void) { raise_handler(wake_thread, thread_fn_timed_sleep, IRQ_MODE_THREAD); }

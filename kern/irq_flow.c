@@ -168,8 +168,12 @@ static void
 run_or_wake(struct irq_action *ia, struct nested_runs *nested)
 {
 	if (nested != NULL) {
-		if (irq_nested_due(ia))
-			nested->nr_ia[nested->nr_n++] = ia;
+		if (!irq_nested_due(ia))
+			return;		/* merged, or its runner has it */
+		KASSERTMSG(nested->nr_n < MAX_LINE_ACTIONS, "irq %d (%s): more "
+		    "than %u thread functions owed by one nested flow",
+		    ia->ia_desc->id_irq, ia->ia_desc->id_name, MAX_LINE_ACTIONS);
+		nested->nr_ia[nested->nr_n++] = ia;
 		return;
 	}
 	if (ia->ia_mode == IRQ_MODE_HARD &&
@@ -206,13 +210,16 @@ call_primary(struct irq_desc *desc, struct irq_action *ia, bool nested)
 /*
  * The primary handlers, highest priority first; returns their OR and in
  * *now the time they ended.  The whole, thread functions run inline
- * included, is charged to the line's storm budget (irq_storm.c).
+ * included, is charged to the line's storm budget (irq_storm.c).  In hard
+ * context the CPU records the action it runs (cpu_intr_action, for the
+ * rules' messages); a nested flow runs in a thread that may move between
+ * CPUs, and marks its primaries in its LWP instead (call_primary).
  */
 static irqreturn_t
 run_actions(struct irq_desc *desc, uint64_t *now, struct nested_runs *nested)
 {
-	struct cpu_data *cd = this_cpu_data();
-	struct irq_action *saved = cd->cpu_intr_action;
+	struct cpu_data *cd = nested == NULL ? this_cpu_data() : NULL;
+	struct irq_action *saved = cd != NULL ? cd->cpu_intr_action : NULL;
 	struct irq_action *const *snap = desc->id_snap;
 	uint64_t raised = __atomic_exchange_n(&desc->id_raise_ns, 0,
 	    __ATOMIC_RELAXED);
@@ -229,7 +236,8 @@ run_actions(struct irq_desc *desc, uint64_t *now, struct nested_runs *nested)
 			t1 = t0;
 			continue;
 		}
-		cd->cpu_intr_action = ia;
+		if (cd != NULL)
+			cd->cpu_intr_action = ia;
 		TRACE(TRACE_PRIMARY_START, desc->id_irq, ia->ia_handler, ia);
 		r = call_primary(desc, ia, nested != NULL);
 		TRACE(TRACE_PRIMARY_END, desc->id_irq, r, ia);
@@ -252,7 +260,8 @@ run_actions(struct irq_desc *desc, uint64_t *now, struct nested_runs *nested)
 		}
 		all |= r;
 	}
-	cd->cpu_intr_action = saved;
+	if (cd != NULL)
+		cd->cpu_intr_action = saved;
 	if (desc->id_flow != IRQ_FLOW_PERCPU)
 		irq_storm_charge(desc, t0 - start);
 	*now = t0;

@@ -204,10 +204,10 @@ struct irq_desc {
 /*
  * irq_desc_create: create the descriptor of irq (or of a free number when
  * irq < 0) for chip, and give it a vector: fixed_vector if not 0 (LAPIC
- * lines), else a free one of its IPL's band; IRQ_FLOW_CHILD lines get none.  It starts masked, with no
- * actions, delivered to the boot CPU (the chip routes it there after).
- * Context: thread.  Returns the descriptor or NULL (number taken, out of
- * range, no vector).
+ * lines), else a free one of its IPL's band; IRQ_FLOW_CHILD lines get
+ * none.  It starts masked, with no actions, delivered to the boot CPU
+ * (the chip routes it there after).  Context: thread.  Returns the
+ * descriptor or NULL (number taken, out of range, no vector).
  */
 struct irq_desc *irq_desc_create(int irq, const struct irq_chip *chip,
     void *chip_data, ipl_t ipl, enum irq_flow flow, const char *name,

@@ -63,8 +63,9 @@
  *
  * Accounting: id_threads_active counts due or running functions of the
  * line (one per IW_NEED that was set from clear, and one per nested flow
- * in progress); synchronize_irq waits for zero.  A ONESHOT action's bit in id_oneshot is set with IW_NEED and
- * cleared when its work goes idle, unmasking the line after the last.
+ * in progress); synchronize_irq waits for zero.  A ONESHOT action's bit
+ * in id_oneshot is set with IW_NEED and cleared when its work goes idle,
+ * unmasking the line after the last.
  *
  * Locking.  ia_work.iw_state is atomic.  The ONESHOT bits, the source
  * queue and IRQ_MASK_BLOCKED are changed under id_lock.  Threads sleep
