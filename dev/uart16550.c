@@ -19,12 +19,34 @@
  * Register").  It returns IRQ_WAKE_THREAD when the receive ring has bytes
  * for the bottom half.
  *
+ * Ports behind a demux (a multiport card, dev/puc.c).  Such a port is
+ * created quiet (com_create), masked (com_mask), and started on its child
+ * IRQ (com_start).  The demux asks com_intr_pending whether the port has
+ * an interrupt pending (IIR bit 0 clear).  Reading the IIR clears a
+ * transmitter-empty interrupt that it reports (16550A datasheet,
+ * "Interrupt Identification Register", table of reset controls), so the
+ * answer is latched in c_iir_latched and com_intr makes one pass for it
+ * before it reads the IIR itself.  Masking a port writes 0 to its IER and
+ * keeps what the driver wants in c_ier: with no interrupt enabled the
+ * 16550 drops its output but keeps its causes (LSR), so unmasking it
+ * (writing c_ier back) asserts the card's line again if a cause is left.
+ * A masked port that is polled anyway (storm control polls a throttled
+ * child) still moves bytes: receive and transmit look at the LSR, not
+ * the IIR.
+ *
+ * Loopback (MCR bit 4, for tests): the transmitter feeds the port's own
+ * receiver.  QEMU's 16550 does so at once and drops what the receive FIFO
+ * cannot hold, so in loopback tx_fill sends nothing while the receiver
+ * still holds data (the receive ring is then full): at most one FIFO's
+ * worth is ever in flight.
+ *
  * Bottom half.  The thread function com_bottom feeds the receive ring to
  * the tty (the line discipline).  Under IRQ_MODE_HARD it runs in hard
  * context, where the line discipline may not run, so it schedules the
  * port's SOFTINT_SERIAL soft interrupt, which does: the classic split.
  * Under the threaded models it runs the line discipline itself, in the
- * action's thread, a lazy interrupt thread or the line's source thread.
+ * action's thread, a lazy interrupt thread or the line's source thread
+ * (or, behind a nested demux, the demux's thread).
  * c_bhlock (adaptive) makes one bottom half run at a time whichever ran
  * it.
  *
@@ -46,11 +68,18 @@
  * for an interrupt that its own CPU may be the one to take.  cons_flush
  * (at power-off) and panic drain the ring by polling.
  *
- * Locking.  c_lock covers the rings, the IER shadow and the counters.
+ * Ports are kept in com_ports[] for com_find, under com_ports_lock (a
+ * simplelock with interrupts off, initialised statically: ports attach
+ * before anything else could initialise a mutex for them).
+ *
+ * Locking.  c_lock covers the rings, the IER shadow, the mask, the latch,
+ * loopback and the counters.
  * It is a simplelock taken with interrupts off (port_lock), not a spin
  * kmutex: the console writes inside console sections, which keep
  * interrupts off, and a kmutex's release would lower the IPL and turn
- * them back on there.  A tty writer that finds the transmit ring full
+ * them back on there.  The demux masks a port holding its child line's
+ * id_lock, so c_lock comes after every IRQ descriptor lock.  A tty writer
+ * that finds the transmit ring full
  * sleeps a millisecond at a time (the top half cannot wake it under a
  * simplelock).  c_bhlock (adaptive) serialises bottom halves; it is taken
  * before c_lock, never while holding it, and tty_input is called with
@@ -103,10 +132,12 @@
 #define  MCR_DTR	0x01
 #define  MCR_RTS	0x02
 #define  MCR_OUT2	0x08	/* gates the interrupt output on a PC */
+#define  MCR_LOOP	0x10	/* transmitter wired to the receiver */
 #define UART_LSR	5
 #define  LSR_DR		0x01
 #define  LSR_OE		0x02
 #define  LSR_THRE	0x20
+#define  LSR_TEMT	0x40	/* holding and shift registers both empty */
 #define UART_SCR	7
 
 #define TX_FIFO		16	/* bytes the transmitter takes at once */
@@ -114,14 +145,18 @@
 #define TX_RING		8192
 #define INTR_PASSES	64	/* bound on the handler's loop */
 #define POLL_SPINS	1000000	/* a missing UART must not hang us */
+#define COM_MAX		16	/* ports com_find knows */
 
 struct com {
 	const char *c_name;
 	uint16_t c_io;
-	int c_irq;
+	int c_irq;			/* -1 until com_start */
 	struct simplelock c_lock;	/* interrupts off */
 	struct bytering c_rx, c_tx;		/* c_lock */
-	uint8_t c_ier;			/* c_lock: what IER holds */
+	uint8_t c_ier;			/* c_lock: what IER holds unmasked */
+	bool c_masked;			/* c_lock: IER 0 (com_mask) */
+	bool c_iir_latched;		/* c_lock: com_intr_pending saw one */
+	bool c_loopback;		/* c_lock: MCR_LOOP set */
 	bool c_rx_stopped;		/* c_lock: ERBFI off, ring full */
 	kmutex_t c_bhlock;
 	void *c_si;
@@ -130,6 +165,9 @@ struct com {
 };
 
 static struct com *console_com;
+
+static struct com *com_ports[COM_MAX];	/* com_ports_lock */
+static struct simplelock com_ports_lock = SIMPLELOCK_INITIALIZER;
 
 /*
  * Bytes COM1 received before the kernel enabled its FIFOs.  Enabling
@@ -231,7 +269,8 @@ ier_set(struct com *sc, uint8_t ier)
 {
 	if (ier != sc->c_ier) {
 		sc->c_ier = ier;
-		outb(sc->c_io + UART_IER, ier);
+		if (!sc->c_masked)
+			outb(sc->c_io + UART_IER, ier);
 	}
 }
 
@@ -267,13 +306,17 @@ rx_restart(struct com *sc)
 	}
 }
 
-/* Transmit ring to chip, a FIFO's worth if it is empty. */
+/*
+ * Transmit ring to chip, a FIFO's worth if it is empty (and, in loopback,
+ * if our receiver has room for it).
+ */
 static void
 tx_fill(struct com *sc)
 {
+	uint8_t lsr = inb(sc->c_io + UART_LSR);
 	unsigned n;
 
-	if (!(inb(sc->c_io + UART_LSR) & LSR_THRE))
+	if (!(lsr & LSR_THRE) || (sc->c_loopback && (lsr & LSR_DR)))
 		return;
 	for (n = 0; n < TX_FIFO && sc->c_tx.br_len > 0; n++)
 		outb(sc->c_io + UART_THR, bytering_get(&sc->c_tx));
@@ -294,17 +337,41 @@ tx_poll_all(struct com *sc)
 
 /* Top half. */
 
+/* Did the chip say it has an interrupt pending?  c_lock held. */
+static bool
+iir_pending(struct com *sc)
+{
+	return !(inb(sc->c_io + UART_IIR) & IIR_NOPEND);
+}
+
+/* A masked port, polled: move what the line status shows.  c_lock held. */
+static bool
+poll_masked(struct com *sc)
+{
+	uint64_t rx = sc->c_stats.cs_rx, tx = sc->c_stats.cs_tx;
+
+	rx_drain(sc);
+	tx_fill(sc);
+	return sc->c_stats.cs_rx != rx || sc->c_stats.cs_tx != tx;
+}
+
 static irqreturn_t
 com_intr(int irq, void *arg)
 {
 	uint64_t was;
 	struct com *sc = arg;
 	irqreturn_t ret = IRQ_NONE;
+	bool latched;
 
 	was = port_lock(sc);
-	for (unsigned pass = 0; pass < INTR_PASSES; pass++) {
-		if (inb(sc->c_io + UART_IIR) & IIR_NOPEND)
+	latched = sc->c_iir_latched;
+	sc->c_iir_latched = false;
+	if (sc->c_masked && poll_masked(sc))
+		ret = IRQ_HANDLED;
+	for (unsigned pass = 0; pass < INTR_PASSES && !sc->c_masked; pass++) {
+		if (!latched && !iir_pending(sc))
 			break;
+		latched = false;
 		ret = IRQ_HANDLED;
 		rx_drain(sc);
 		tx_fill(sc);
@@ -404,6 +471,21 @@ com_wait_write(void *dev)
 		ksleep(NS_PER_MS);
 }
 
+/*
+ * Wait until the ring is empty and the chip has shifted out its last
+ * byte (LSR TEMT: the FIFO and the transmitter shift register are both
+ * empty), a millisecond at a time as com_wait_write.
+ */
+static void
+com_drain(void *dev)
+{
+	struct com *sc = dev;
+
+	while (__atomic_load_n(&sc->c_tx.br_len, __ATOMIC_RELAXED) != 0 ||
+	    !(inb(sc->c_io + UART_LSR) & LSR_TEMT))
+		ksleep(NS_PER_MS);
+}
+
 static void
 com_input_room(void *dev)
 {
@@ -416,6 +498,7 @@ static const struct tty_ops com_tty_ops = {
 	.to_write = com_write,
 	.to_wait_write = com_wait_write,
 	.to_input_room = com_input_room,
+	.to_drain = com_drain,
 };
 
 /* The console on the port's transmit ring. */
@@ -469,13 +552,13 @@ uart_present(uint16_t io)
 }
 
 static struct com *
-com_alloc(const char *name, uint16_t io, int irq)
+com_alloc(const char *name, uint16_t io)
 {
 	struct com *sc = kmem_zalloc(sizeof(*sc), KM_SLEEP);
 
 	sc->c_name = name;
 	sc->c_io = io;
-	sc->c_irq = irq;
+	sc->c_irq = -1;
 	simple_lock_init(&sc->c_lock);
 	mutex_init(&sc->c_bhlock, MUTEX_DEFAULT, IPL_NONE);
 	ring_alloc(&sc->c_rx, RX_RING);
@@ -520,12 +603,69 @@ com_enable(struct com *sc, const uint8_t *early, size_t n)
 		softint_schedule(sc->c_si);
 }
 
-static struct com *
-attach(const char *name, uint16_t iobase, int irq, unsigned long flags,
-    const uint8_t *early, size_t nearly)
+/* The port list (com_find). */
+
+static uint64_t
+ports_lock(void)
+{
+	uint64_t was = intr_save();
+
+	simple_lock(&com_ports_lock);
+	return was;
+}
+
+static void
+ports_unlock(uint64_t was)
+{
+	simple_unlock(&com_ports_lock);
+	intr_restore(was);
+}
+
+static void
+ports_add(struct com *sc)
+{
+	uint64_t was = ports_lock();
+	unsigned i;
+
+	for (i = 0; i < COM_MAX && com_ports[i] != NULL; i++)
+		continue;
+	if (i < COM_MAX)
+		com_ports[i] = sc;
+	ports_unlock(was);
+	if (i == COM_MAX)
+		kwarn("%s: more than %u ports; com_find will not find it",
+		    sc->c_name, COM_MAX);
+}
+
+static void
+ports_remove(struct com *sc)
+{
+	uint64_t was = ports_lock();
+
+	for (unsigned i = 0; i < COM_MAX; i++)
+		if (com_ports[i] == sc)
+			com_ports[i] = NULL;
+	ports_unlock(was);
+}
+
+struct com *
+com_find(const char *name)
+{
+	uint64_t was = ports_lock();
+	struct com *found = NULL;
+
+	for (unsigned i = 0; i < COM_MAX && found == NULL; i++)
+		if (com_ports[i] != NULL &&
+		    strcmp(com_ports[i]->c_name, name) == 0)
+			found = com_ports[i];
+	ports_unlock(was);
+	return found;
+}
+
+struct com *
+com_create(const char *name, uint16_t iobase)
 {
 	struct com *sc;
-	int error;
 
 	if (!uart_present(iobase)) {
 		kerr("%s: no 16550 at I/O port %#x", name, iobase);
@@ -533,15 +673,46 @@ attach(const char *name, uint16_t iobase, int irq, unsigned long flags,
 	}
 	if (iobase != COM1)
 		uart_program(iobase);
-	sc = com_alloc(name, iobase, irq);
-	error = request_threaded_irq(irq, com_intr, com_bottom, flags, name,
-	    sc);
+	sc = com_alloc(name, iobase);
+	ports_add(sc);
+	return sc;
+}
+
+static int
+start(struct com *sc, int irq, unsigned long flags, const uint8_t *early,
+    size_t nearly)
+{
+	int error;
+
+	KASSERTMSG(sc->c_irq < 0, "com_start(%s): started on irq %d already",
+	    sc->c_name, sc->c_irq);
+	error = request_threaded_irq(irq, com_intr, com_bottom, flags,
+	    sc->c_name, sc);
 	if (error != 0) {
-		kerr("%s: cannot have irq %d: %d", name, irq, error);
-		com_free(sc);
+		kerr("%s: cannot have irq %d: %d", sc->c_name, irq, error);
+		return error;
+	}
+	sc->c_irq = irq;
+	com_enable(sc, early, nearly);
+	return 0;
+}
+
+int
+com_start(struct com *sc, int irq, unsigned long flags)
+{
+	return start(sc, irq, flags, NULL, 0);
+}
+
+static struct com *
+attach(const char *name, uint16_t iobase, int irq, unsigned long flags,
+    const uint8_t *early, size_t nearly)
+{
+	struct com *sc = com_create(name, iobase);
+
+	if (sc != NULL && start(sc, irq, flags, early, nearly) != 0) {
+		com_detach(sc);
 		return NULL;
 	}
-	com_enable(sc, early, nearly);
 	return sc;
 }
 
@@ -561,8 +732,48 @@ com_detach(struct com *sc)
 	was = port_lock(sc);
 	ier_set(sc, 0);
 	port_unlock(sc, was);
-	free_irq(sc->c_irq, sc);
+	if (sc->c_irq >= 0)
+		free_irq(sc->c_irq, sc);
+	ports_remove(sc);
 	com_free(sc);
+}
+
+/* A port behind a demux. */
+
+bool
+com_intr_pending(struct com *sc)
+{
+	uint64_t was = port_lock(sc);
+	bool pending;
+
+	if (!sc->c_masked && iir_pending(sc))
+		sc->c_iir_latched = true;
+	pending = sc->c_iir_latched && !sc->c_masked;
+	port_unlock(sc, was);
+	return pending;
+}
+
+void
+com_mask(struct com *sc, bool masked)
+{
+	uint64_t was = port_lock(sc);
+
+	if (masked != sc->c_masked) {
+		sc->c_masked = masked;
+		outb(sc->c_io + UART_IER, masked ? 0 : sc->c_ier);
+	}
+	port_unlock(sc, was);
+}
+
+void
+com_set_loopback(struct com *sc, bool on)
+{
+	uint64_t was = port_lock(sc);
+
+	sc->c_loopback = on;
+	outb(sc->c_io + UART_MCR, MCR_DTR | MCR_RTS | MCR_OUT2 |
+	    (on ? MCR_LOOP : 0));
+	port_unlock(sc, was);
 }
 
 int
@@ -595,6 +806,12 @@ struct tty *
 com_tty(struct com *sc)
 {
 	return sc->c_tty;
+}
+
+const char *
+com_name(const struct com *sc)
+{
+	return sc->c_name;
 }
 
 int

@@ -179,6 +179,12 @@ void lwp_set_terminal(struct tty *tp);
 struct tty *lwp_terminal(void);
 
 /*
+ * lwp_controlling_terminal: the calling LWP's terminal (lwp_set_terminal),
+ * console or not, or NULL.  Context: any.
+ */
+struct tty *lwp_controlling_terminal(void);
+
+/*
  * lwp_interrupted: ^C was typed on the calling LWP's terminal since its
  * interrupt flag was last cleared (the shell clears it as each command
  * starts).  Long work polls it and stops: `ktest` between cases, the

@@ -35,6 +35,11 @@ struct tty_ops {
 	 * reading its chip again).  Context: thread.
 	 */
 	void (*to_input_room)(void *dev);
+	/*
+	 * to_drain: sleep until everything written has left the device
+	 * (NULL: nothing to wait for).  Context: thread.
+	 */
+	void (*to_drain)(void *dev);
 };
 
 /* Modes (tty_set_mode). */
@@ -94,6 +99,12 @@ int tty_read(struct tty *tp, uint8_t *buf, size_t n);
  * for room as needed.  Context: thread; sleeps.
  */
 void tty_write(struct tty *tp, const char *buf, size_t n);
+
+/*
+ * tty_drain: wait until what was written to tp has been sent (before
+ * the machine stops, say).  Context: thread; sleeps.
+ */
+void tty_drain(struct tty *tp);
 
 /* tty_set_mode: TTY_CANON | TTY_ECHO, or 0 for raw.  Context: thread. */
 void tty_set_mode(struct tty *tp, unsigned mode);

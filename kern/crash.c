@@ -8,12 +8,16 @@
  * crash returns, and the kernel reports failure.  The irq_* ones run a
  * handler that breaks a rule of its interrupt context, or faults there
  * (which fault isolation must not take): the panic must name the IRQ,
- * the handler, its function and its model.
+ * the handler, its function and its model.  The irq_nested_* ones do it
+ * in a child of a nested demux (kern/irq_demux.c), whose handlers run in
+ * the demux's thread under the rules of hard context (primary: a fault
+ * there panics too) and of a thread that may not sleep (thread function).
  */
 #include <condvar.h>
 #include <cpu.h>
 #include <ipisrc.h>
 #include <irq.h>
+#include <irq_demux.h>
 #include <kassert.h>
 #include <kmem.h>
 #include <log.h>
@@ -292,6 +296,54 @@ raise_handler(irq_handler_t primary, irq_handler_t thread_fn,
 	ksleep(NS_PER_SEC);
 }
 
+/* A demux with one child, always pending, on a self-IPI line. */
+static uint32_t
+crash_demux_pending(void *arg)
+{
+	return 1;
+}
+
+static void crash_demux_mask(void *arg, unsigned child) { }
+
+static const struct irq_demux_ops crash_demux_ops = {
+	.dmo_pending = crash_demux_pending,
+	.dmo_mask = crash_demux_mask,
+	.dmo_unmask = crash_demux_mask,
+};
+
+static void
+raise_nested(irq_handler_t primary, irq_handler_t thread_fn,
+    unsigned long flags)
+{
+	int irq = ipisrc_create("crash");
+	struct irq_demux *dm;
+	int error;
+
+	mutex_init(&crash_adaptive, MUTEX_DEFAULT, IPL_NONE);
+	if (irq < 0)
+		panic("crash: no self-IPI line: %d", irq);
+	error = irq_demux_create(irq, 1, &crash_demux_ops, NULL, "crashdm", 0,
+	    IRQ_DEMUX_NESTED, &dm);
+	if (error == 0)
+		error = request_threaded_irq(irq_demux_child_irq(dm, 0),
+		    primary, thread_fn, flags, "crasher", &crash_cv);
+	if (error != 0)
+		panic("crash: nested demux: %d", error);
+	ipisrc_raise(irq);
+	ksleep(NS_PER_SEC);
+}
+
+static void crash_irq_nested_primary_mutex(void) { raise_nested(primary_mutex, NULL, 0); }
+static void crash_irq_nested_primary_fault(void) { raise_nested(thread_fn_null, NULL, 0); }
+
+/* Even IRQF_SLEEPABLE in IRQ_MODE_THREAD may not sleep nested. */
+static void
+crash_irq_nested_sleep(void)
+{
+	raise_nested(wake_thread, thread_fn_timed_sleep,
+	    IRQF_SLEEPABLE | IRQF_MODE(IRQ_MODE_THREAD));
+}
+
 static void crash_irq_thread_cv_wait(void) { raise_handler(wake_thread, thread_fn_cv_wait, IRQ_MODE_THREAD); }
 static void crash_irq_thread_timed_sleep(void) { raise_handler(wake_thread, thread_fn_timed_sleep, IRQ_MODE_THREAD); }
 static void crash_irq_thread_kmem_sleep(void) { raise_handler(wake_thread, thread_fn_kmem_sleep, IRQ_MODE_THREAD); }
@@ -351,6 +403,9 @@ static const struct {
 	{ "irq_primary_mutex", crash_irq_primary_mutex },
 	{ "irq_hard_fault", crash_irq_hard_fault },
 	{ "irq_primary_kassert", crash_irq_primary_kassert },
+	{ "irq_nested_primary_mutex", crash_irq_nested_primary_mutex },
+	{ "irq_nested_sleep", crash_irq_nested_sleep },
+	{ "irq_nested_primary_fault", crash_irq_nested_primary_fault },
 };
 
 void

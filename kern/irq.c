@@ -41,6 +41,14 @@
  * calms down; free_irq of its last action takes it out of that and waits
  * for the poller to let go of it.
  *
+ * Demux children (irq_demux.c) are descriptors like any other, without a
+ * vector; here they differ only in that a child of a nested demux has no
+ * model of its own (irq_set_mode refuses, the table says "nested"), that
+ * a nested demux's parent action may not be HARD, and that children
+ * follow their parent line's affinity.  A nested child's primary runs in
+ * the demux's thread marked in l_irqnested, so that blocking in it
+ * panics as in hard context, and its thread function may not sleep.
+ *
  * Locking.  irq_request_lock (adaptive) serialises every change to the
  * set of actions and their attributes (request, free, mode, priority,
  * affinity); id_lock (spin, IPL_HIGH) covers a line's state and is taken
@@ -54,6 +62,7 @@
  */
 #include <cpu.h>
 #include <irq.h>
+#include <irq_demux.h>
 #include <kassert.h>
 #include <kmem.h>
 #include <log.h>
@@ -73,7 +82,6 @@
 #include <machine/cpuvar.h>
 
 #define IRQ_FIRST_DYNAMIC	64
-#define MAX_ACTIONS		64	/* per line: bits of id_oneshot */
 #define UNHANDLED_WINDOW	100000
 #define UNHANDLED_LIMIT		99900
 
@@ -114,6 +122,18 @@ irq_init(void)
 	mutex_init(&irq_request_lock, MUTEX_DEFAULT, IPL_NONE);
 	irq_storm_init();
 	irq_fault_init();
+}
+
+void
+irq_request_lock_enter(void)
+{
+	mutex_enter(&irq_request_lock);
+}
+
+void
+irq_request_lock_exit(void)
+{
+	mutex_exit(&irq_request_lock);
 }
 
 /* Histograms. */
@@ -199,7 +219,7 @@ irq_desc_create(int irq, const struct irq_chip *chip, void *chip_data,
 	desc->id_chip_masked = chip->ic_mask != NULL;
 	desc->id_cpu = cpu_lookup(0);
 	desc->id_affinity = cpuset_of(0);
-	if (md_irq_attach(desc) != 0) {
+	if (flow != IRQ_FLOW_CHILD && md_irq_attach(desc) != 0) {
 		mutex_exit(&irq_request_lock);
 		kmem_free(desc, sizeof(*desc));
 		return NULL;
@@ -216,7 +236,8 @@ irq_desc_destroy(struct irq_desc *desc)
 	KASSERTMSG(desc->id_actions == NULL,
 	    "irq_desc_destroy: irq %d still has actions", desc->id_irq);
 	irq_descs[desc->id_irq] = NULL;
-	md_irq_detach(desc);
+	if (desc->id_flow != IRQ_FLOW_CHILD)
+		md_irq_detach(desc);
 	mutex_exit(&irq_request_lock);
 	kmem_free(desc, sizeof(*desc));
 }
@@ -336,6 +357,8 @@ snap_publish(struct irq_desc *desc, struct snapshot s)
 		s.s_array[i++] = ia;
 	if (s.s_array != NULL)
 		s.s_array[i] = NULL;
+	desc->id_top_prio = desc->id_actions != NULL ?
+	    desc->id_actions->ia_prio : 0;
 	__atomic_store_n(&desc->id_snap, s.s_array, __ATOMIC_RELEASE);
 	return old;
 }
@@ -417,7 +440,7 @@ request_refusal(struct irq_desc *desc, irq_handler_t handler,
 			    "(IRQF_SHARED, IRQF_ONESHOT, IRQF_PERCPU must agree)";
 		if (find_action(desc, dev) != NULL)
 			return "dev already has an action on this line";
-		if (count_actions(desc) >= MAX_ACTIONS)
+		if (count_actions(desc) >= MAX_LINE_ACTIONS)
 			return "too many actions on the line";
 	}
 	*error = -EINVAL;
@@ -720,6 +743,41 @@ synchronize_irq(int irq)
 
 /* Run-time attributes. */
 
+/* Move a line's threads to ci.  irq_request_lock held. */
+static void
+line_rebind(struct irq_desc *desc, struct cpu_info *ci)
+{
+	for (struct irq_action *ia = desc->id_actions; ia; ia = ia->ia_next)
+		if (ia->ia_thread != NULL)
+			irq_thread_rebind(ia, ci);
+	if (desc->id_srcthread != NULL)
+		sched_rebind(desc->id_srcthread, ci);
+}
+
+/*
+ * The children of every demux on desc go where desc goes: their
+ * functions run where the parent's interrupt is taken.  Request lock held.
+ */
+static void
+children_follow(struct irq_desc *desc, const cpuset_t *set,
+    struct cpu_info *ci)
+{
+	for (struct irq_action *ia = desc->id_actions; ia; ia = ia->ia_next) {
+		struct irq_demux *dm = irq_demux_of_action(ia);
+
+		for (unsigned i = 0; dm != NULL &&
+		    i < irq_demux_nchildren(dm); i++) {
+			struct irq_desc *child = irq_demux_child_desc(dm, i);
+
+			mutex_enter(&child->id_lock);
+			child->id_affinity = *set;
+			child->id_cpu = ci;
+			mutex_exit(&child->id_lock);
+			line_rebind(child, ci);
+		}
+	}
+}
+
 int
 irq_set_affinity(int irq, const cpuset_t *set)
 {
@@ -744,11 +802,8 @@ irq_set_affinity(int irq, const cpuset_t *set)
 	}
 	mutex_exit(&desc->id_lock);
 	if (error == 0) {
-		for (struct irq_action *ia = desc->id_actions; ia; ia = ia->ia_next)
-			if (ia->ia_thread != NULL)
-				irq_thread_rebind(ia, ci);
-		if (desc->id_srcthread != NULL)
-			sched_rebind(desc->id_srcthread, ci);
+		line_rebind(desc, ci);
+		children_follow(desc, set, ci);
 	}
 	mutex_exit(&irq_request_lock);
 	return error;
@@ -809,6 +864,8 @@ irq_set_mode(int irq, void *dev, enum irq_mode mode)
 	why = mode_refusal(mode, ia->ia_flags);
 	if (why == NULL && ia->ia_thread_fn == NULL && mode != IRQ_MODE_HARD)
 		why = "the action has no thread function";
+	if (why == NULL)
+		why = irq_demux_mode_refusal(ia, mode);
 	if (why == NULL && start_model_threads(desc, ia, mode) != 0)
 		why = "cannot create the line's source thread";
 	if (why != NULL) {
@@ -860,18 +917,48 @@ static const char *const mode_upper[IRQ_NMODES] = {
 	[IRQ_MODE_SOURCE] = "SOURCE",
 };
 
-void
-irq_describe(const struct irq_action *ia, bool hard, char *buf, size_t size)
+/* The function to name: the primary in hard context if it is alone. */
+static void *
+described_fn(const struct irq_action *ia, enum irq_where where)
 {
+	if (where == IRQ_WHERE_NESTED_PRIMARY ||
+	    (where == IRQ_WHERE_HARD && ia->ia_thread_fn == NULL))
+		return (void *)ia->ia_handler;
+	return (void *)ia->ia_thread_fn;
+}
+
+static const char *
+described_mode(const struct irq_action *ia, enum irq_where where)
+{
+	switch (where) {
+	case IRQ_WHERE_HARD:
+		return ia->ia_mode == IRQ_MODE_HARD ? "HARD" : "HARD primary";
+	case IRQ_WHERE_NESTED_PRIMARY:
+		return "NESTED primary";
+	case IRQ_WHERE_NESTED:
+		return "NESTED";
+	case IRQ_WHERE_THREAD:
+		break;
+	}
+	return mode_upper[ia->ia_mode];
+}
+
+void
+irq_describe(const struct irq_action *ia, enum irq_where where, char *buf,
+    size_t size)
+{
+	static const char *const place[] = {
+		[IRQ_WHERE_HARD] = "hard interrupt context",
+		[IRQ_WHERE_THREAD] = "interrupt thread",
+		[IRQ_WHERE_NESTED_PRIMARY] = "demux thread",
+		[IRQ_WHERE_NESTED] = "demux thread",
+	};
 	char fn[64];
 
-	ksym_format((uintptr_t)(hard && ia->ia_thread_fn == NULL ?
-	    (void *)ia->ia_handler : (void *)ia->ia_thread_fn), fn, sizeof(fn));
+	ksym_format((uintptr_t)described_fn(ia, where), fn, sizeof(fn));
 	snprintf(buf, size, "irq %d handler \"%s\" (%s, IRQ_MODE_%s, %s)",
-	    ia->ia_desc->id_irq, ia->ia_name, fn,
-	    hard ? (ia->ia_mode == IRQ_MODE_HARD ? "HARD" : "HARD primary") :
-	    mode_upper[ia->ia_mode],
-	    hard ? "hard interrupt context" : "interrupt thread");
+	    ia->ia_desc->id_irq, ia->ia_name, fn, described_mode(ia, where),
+	    place[where]);
 }
 
 bool
@@ -881,17 +968,22 @@ irq_hard_culprit(char *buf, size_t size)
 	struct cpu_data *cd = &curcpu()->ci_data;
 	struct irq_action *ia = cd->cpu_intr_depth > 0 ?
 	    cd->cpu_intr_action : NULL;
+	struct lwp *l = curlwp;
 
 	intr_restore(was);
+	if (ia == NULL && l != NULL && l->l_irqnested_primary) {
+		irq_describe(l->l_irqnested, IRQ_WHERE_NESTED_PRIMARY, buf, size);
+		return true;
+	}
 	if (ia == NULL)
 		return false;
-	irq_describe(ia, true, buf, size);
+	irq_describe(ia, IRQ_WHERE_HARD, buf, size);
 	return true;
 }
 
 /* A broken rule panics even inside isolate_call (kern/isolate.h). */
 static void __noreturn
-rule_broken(struct irq_action *ia, bool hard, const char *what,
+rule_broken(struct irq_action *ia, enum irq_where where, const char *what,
     const char *obj, const char *why)
 {
 	char who[160];
@@ -899,7 +991,7 @@ rule_broken(struct irq_action *ia, bool hard, const char *what,
 	if (ia == NULL)
 		panic_nocatch("%s%s%s in hard interrupt context: %s", what,
 		    obj ? " " : "", obj ? obj : "", why);
-	irq_describe(ia, hard, who, sizeof(who));
+	irq_describe(ia, where, who, sizeof(who));
 	panic_nocatch("%s: %s%s%s: %s", who, what, obj ? " " : "",
 	    obj ? obj : "", why);
 }
@@ -914,8 +1006,12 @@ irq_forbid_block(const char *what, const char *obj)
 
 	intr_restore(was);
 	if (depth > 0)
-		rule_broken(ia, true, what, obj, "nothing may block in hard "
-		    "interrupt context");
+		rule_broken(ia, IRQ_WHERE_HARD, what, obj, "nothing may block "
+		    "in hard interrupt context");
+	if (curlwp->l_irqnested != NULL && curlwp->l_irqnested_primary)
+		rule_broken(curlwp->l_irqnested, IRQ_WHERE_NESTED_PRIMARY, what,
+		    obj, "a primary handler may not block, also where a "
+		    "nested demux runs it in its thread");
 }
 
 void
@@ -932,11 +1028,15 @@ irq_forbid_sleep(const char *what, const char *obj)
 		    softint_describe(curlwp->l_softint, desc, sizeof(desc)),
 		    what, obj ? " " : "", obj ? obj : "");
 	}
+	if (curlwp->l_irqnested != NULL)
+		rule_broken(curlwp->l_irqnested, IRQ_WHERE_NESTED, what, obj,
+		    "the children of a nested demux may block only on mutexes "
+		    "and rwlocks, whatever their flags");
 	ia = curlwp->l_irqaction;
 	if (ia != NULL && !(ia->ia_flags & IRQF_SLEEPABLE))
-		rule_broken(ia, false, what, obj, "interrupt threads may block "
-		    "only on mutexes and rwlocks (request with IRQF_SLEEPABLE "
-		    "in IRQ_MODE_THREAD to sleep)");
+		rule_broken(ia, IRQ_WHERE_THREAD, what, obj, "interrupt threads "
+		    "may block only on mutexes and rwlocks (request with "
+		    "IRQF_SLEEPABLE in IRQ_MODE_THREAD to sleep)");
 }
 
 /* Statistics and the table. */
@@ -1031,7 +1131,8 @@ static void
 print_action(const struct irq_action *ia)
 {
 	printf("      %-12s %-6s %4d %-8s %-16s primary %lu (avg %lu ns, "
-	    "%lu handled)", ia->ia_name, irq_mode_name(ia->ia_mode),
+	    "%lu handled)", ia->ia_name, irq_demux_nested(ia->ia_desc) ?
+	    "nested" : irq_mode_name(ia->ia_mode),
 	    ia->ia_prio, action_state(ia),
 	    ia->ia_thread ? lwp_name(ia->ia_thread) : "-", ia->ia_nprimary,
 	    avg(ia->ia_primary_ns, ia->ia_nprimary), ia->ia_nhandled);

@@ -9,7 +9,10 @@
  * (trap.c calls isolate_trap) or a panic or failed KASSERT (panic.c calls
  * isolate_panic) looks at curlwp's catch and takes it only if the CPU is
  * in thread context (cpu_intr_depth 0), holds exactly the spin locks it
- * held at the call, and is not panicking already.  Then, with interrupts
+ * held at the call, is not panicking already, and is not running a
+ * primary handler for a nested demux (l_irqnested_primary: primaries are
+ * trusted as in hard context, and unwinding out of the child's flow would
+ * leave it claimed for good).  Then, with interrupts
  * off and the catch unhooked (a fault while reporting panics), it fills
  * the report in the catch record, which lives above everything the fault
  * left on the stack, and resumes the saved registers: isolate_call
@@ -135,7 +138,7 @@ catch_take(void)
 	struct isolate_catch *c = l != NULL ? l->l_catch : NULL;
 
 	if (c == NULL || cd->cpu_intr_depth != 0 || panic_in_progress() ||
-	    cd->cpu_mtx_count != c->ic_mtx_count)
+	    cd->cpu_mtx_count != c->ic_mtx_count || l->l_irqnested_primary)
 		return NULL;
 	l->l_catch = NULL;
 	return c;
@@ -413,6 +416,8 @@ call_thread_fn(void *arg)
 static const char *
 model_here(const struct irq_action *ia)
 {
+	if (curlwp->l_irqnested == ia)
+		return "nested";
 	return curlwp == ia->ia_thread ? irq_mode_name(IRQ_MODE_THREAD) :
 	    irq_mode_name(ia->ia_mode);
 }

@@ -15,6 +15,20 @@
  *		for ONESHOT lines; pending edges are rerun as with edge (MSI).
  *  percpu	a per-CPU source (LAPIC timer, IPIs): no line state, no
  *		lock, EOI at the end.
+ *  child	a demux child (irq_demux.c), dispatched by its parent's
+ *		handler: no chip work while handling (masking a child quiets
+ *		its device, whose handler must still see the cause); like a
+ *		level source it holds its request while masked, so nothing is
+ *		resent.  From the parent's primary it runs in hard context
+ *		(irq_dispatch, chained); from a nested demux's thread it runs
+ *		in that thread (irq_flow_nested): the primaries at the line's
+ *		IPL, marked in l_irqnested so that blocking panics as in
+ *		hard context, and every thread function they ask for right
+ *		after the flow in the same thread, whatever its model, on the
+ *		work protocol (irq_nested_due, irq_nested_run).  The flow
+ *		itself holds id_inprogress only while the primaries run, as
+ *		in hard context, so free_irq's wait for it never waits for a
+ *		thread function that blocks.
  *
  * A primary that returns IRQ_WAKE_THREAD gets its thread function run
  * under the action's dispatch model (run_or_wake): IRQ_MODE_HARD calls it
@@ -96,7 +110,8 @@ static void
 resend_held(struct irq_desc *desc)
 {
 	if (!desc->id_pending_edge || desc->id_inprogress ||
-	    desc->id_flow == IRQ_FLOW_LEVEL || desc->id_flow == IRQ_FLOW_PERCPU)
+	    desc->id_flow == IRQ_FLOW_LEVEL || desc->id_flow == IRQ_FLOW_PERCPU ||
+	    desc->id_flow == IRQ_FLOW_CHILD)
 		return;
 	desc->id_pending_edge = false;
 	md_irq_resend(desc);
@@ -136,10 +151,31 @@ add_stat(uint64_t *p, uint64_t v)
 	__atomic_fetch_add(p, v, __ATOMIC_RELAXED);
 }
 
-/* Run the thread function now (HARD) or hand it to the thread. */
+/*
+ * Thread functions a nested flow owes a run after it ends (irq_flow_nested);
+ * each is due, so none can be freed before it is run.
+ */
+struct nested_runs {
+	unsigned nr_n;
+	struct irq_action *nr_ia[MAX_LINE_ACTIONS];
+};
+
+/*
+ * Run the thread function now (HARD), leave it to the nested flow's
+ * thread (nested), or hand it to its runner.
+ */
 static void
-run_or_wake(struct irq_action *ia)
+run_or_wake(struct irq_action *ia, struct nested_runs *nested)
 {
+	if (nested != NULL) {
+		if (!irq_nested_due(ia))
+			return;		/* merged, or its runner has it */
+		KASSERTMSG(nested->nr_n < MAX_LINE_ACTIONS, "irq %d (%s): more "
+		    "than %u thread functions owed by one nested flow",
+		    ia->ia_desc->id_irq, ia->ia_desc->id_name, MAX_LINE_ACTIONS);
+		nested->nr_ia[nested->nr_n++] = ia;
+		return;
+	}
 	if (ia->ia_mode == IRQ_MODE_HARD &&
 	    __atomic_load_n(&ia->ia_work.iw_state, __ATOMIC_ACQUIRE) == 0) {
 		irq_run_thread_fn(ia);
@@ -149,15 +185,41 @@ run_or_wake(struct irq_action *ia)
 }
 
 /*
- * The primary handlers, highest priority first; returns their OR and in
- * *now the time they ended.  The whole, thread functions run inline
- * included, is charged to the line's storm budget (irq_storm.c).
+ * Call ia's primary: here, or (nested) in a demux's thread at the line's
+ * IPL, marked so that blocking panics naming it.
  */
 static irqreturn_t
-run_actions(struct irq_desc *desc, uint64_t *now)
+call_primary(struct irq_desc *desc, struct irq_action *ia, bool nested)
 {
-	struct cpu_data *cd = this_cpu_data();
-	struct irq_action *saved = cd->cpu_intr_action;
+	struct lwp *l = curlwp;
+	irqreturn_t r;
+	ipl_t s;
+
+	if (!nested)
+		return ia->ia_handler(desc->id_irq, ia->ia_dev);
+	s = splraise(desc->id_ipl);
+	l->l_irqnested = ia;
+	l->l_irqnested_primary = true;
+	r = ia->ia_handler(desc->id_irq, ia->ia_dev);
+	l->l_irqnested_primary = false;
+	l->l_irqnested = NULL;
+	splx(s);
+	return r;
+}
+
+/*
+ * The primary handlers, highest priority first; returns their OR and in
+ * *now the time they ended.  The whole, thread functions run inline
+ * included, is charged to the line's storm budget (irq_storm.c).  In hard
+ * context the CPU records the action it runs (cpu_intr_action, for the
+ * rules' messages); a nested flow runs in a thread that may move between
+ * CPUs, and marks its primaries in its LWP instead (call_primary).
+ */
+static irqreturn_t
+run_actions(struct irq_desc *desc, uint64_t *now, struct nested_runs *nested)
+{
+	struct cpu_data *cd = nested == NULL ? this_cpu_data() : NULL;
+	struct irq_action *saved = cd != NULL ? cd->cpu_intr_action : NULL;
 	struct irq_action *const *snap = desc->id_snap;
 	uint64_t raised = __atomic_exchange_n(&desc->id_raise_ns, 0,
 	    __ATOMIC_RELAXED);
@@ -174,9 +236,10 @@ run_actions(struct irq_desc *desc, uint64_t *now)
 			t1 = t0;
 			continue;
 		}
-		cd->cpu_intr_action = ia;
+		if (cd != NULL)
+			cd->cpu_intr_action = ia;
 		TRACE(TRACE_PRIMARY_START, desc->id_irq, ia->ia_handler, ia);
-		r = ia->ia_handler(desc->id_irq, ia->ia_dev);
+		r = call_primary(desc, ia, nested != NULL);
 		TRACE(TRACE_PRIMARY_END, desc->id_irq, r, ia);
 		KASSERTMSG((r & ~(IRQ_HANDLED | IRQ_WAKE_THREAD)) == 0,
 		    "irq %d handler %s returned %#x", desc->id_irq,
@@ -192,12 +255,13 @@ run_actions(struct irq_desc *desc, uint64_t *now)
 		if (r & IRQ_WAKE_THREAD) {
 			add_stat(&ia->ia_nwoken, 1);
 			ia->ia_wake_ns = t1;
-			run_or_wake(ia);
+			run_or_wake(ia, nested);
 			t1 = nanouptime();
 		}
 		all |= r;
 	}
-	cd->cpu_intr_action = saved;
+	if (cd != NULL)
+		cd->cpu_intr_action = saved;
 	if (desc->id_flow != IRQ_FLOW_PERCPU)
 		irq_storm_charge(desc, t0 - start);
 	*now = t0;
@@ -242,7 +306,7 @@ flow_begin(struct irq_desc *desc)
  * storm check throttled it (irq_storm_kick is due).  id_lock held.
  */
 static bool
-flow_run(struct irq_desc *desc)
+flow_run(struct irq_desc *desc, struct nested_runs *nested)
 {
 	bool throttled = false;
 
@@ -252,7 +316,7 @@ flow_run(struct irq_desc *desc)
 
 		desc->id_pending_edge = false;
 		mutex_exit(&desc->id_lock);
-		ret = run_actions(desc, &now);
+		ret = run_actions(desc, &now, nested);
 		mutex_enter(&desc->id_lock);
 		irq_note_interrupt(desc, ret);
 		throttled |= irq_storm_check(desc, now);
@@ -290,7 +354,7 @@ handle_edge(struct irq_desc *desc)
 	mutex_enter(&desc->id_lock);
 	chip_ack(desc);
 	if (flow_begin(desc)) {
-		throttled = flow_run(desc);
+		throttled = flow_run(desc, NULL);
 		flow_end(desc);
 	}
 	mutex_exit(&desc->id_lock);
@@ -306,7 +370,7 @@ handle_level(struct irq_desc *desc)
 	irq_mask_set(desc, IRQ_MASK_FLOW);
 	chip_ack(desc);
 	if (flow_begin(desc)) {
-		throttled = flow_run(desc);
+		throttled = flow_run(desc, NULL);
 		flow_end(desc);
 	} else if (!desc->id_inprogress) {
 		irq_mask_clear(desc, IRQ_MASK_FLOW);	/* its other reasons stay */
@@ -324,7 +388,7 @@ handle_fasteoi(struct irq_desc *desc)
 	if (flow_begin(desc)) {
 		if (desc->id_flags & IRQF_ONESHOT)
 			irq_mask_set(desc, IRQ_MASK_FLOW);
-		throttled = flow_run(desc);
+		throttled = flow_run(desc, NULL);
 		flow_end(desc);
 	}
 	mutex_exit(&desc->id_lock);
@@ -337,8 +401,47 @@ handle_percpu(struct irq_desc *desc)
 {
 	uint64_t now;
 
-	run_actions(desc, &now);
+	run_actions(desc, &now, NULL);
 	chip_eoi(desc);
+}
+
+/* A demux child, from its parent's primary in hard context (chained). */
+static void
+handle_child(struct irq_desc *desc)
+{
+	bool throttled = false;
+
+	mutex_enter(&desc->id_lock);
+	if (flow_begin(desc)) {
+		throttled = flow_run(desc, NULL);
+		flow_end(desc);
+	}
+	mutex_exit(&desc->id_lock);
+	kick_if(throttled);
+}
+
+void
+irq_flow_nested(struct irq_desc *desc)
+{
+	struct nested_runs runs = { .nr_n = 0 };
+	bool throttled = false;
+
+	KASSERTMSG(!cpu_intr_p() && desc->id_flow == IRQ_FLOW_CHILD,
+	    "irq_flow_nested: irq %d (%s, %s flow)%s", desc->id_irq,
+	    desc->id_name, irq_flow_name(desc->id_flow),
+	    cpu_intr_p() ? " in hard interrupt context" : "");
+	irq_nested_begin(desc);
+	mutex_enter(&desc->id_lock);
+	desc->id_count[cpu_number()]++;
+	if (flow_begin(desc)) {
+		throttled = flow_run(desc, &runs);
+		flow_end(desc);
+	}
+	mutex_exit(&desc->id_lock);
+	kick_if(throttled);
+	for (unsigned i = 0; i < runs.nr_n; i++)
+		irq_nested_run(runs.nr_ia[i]);
+	irq_nested_end(desc);
 }
 
 /*
@@ -374,7 +477,7 @@ irq_flow_poll(struct irq_desc *desc)
 		return;
 	}
 	mutex_exit(&desc->id_lock);
-	ret = run_actions(desc, &now);
+	ret = run_actions(desc, &now, NULL);
 	mutex_enter(&desc->id_lock);
 	flow_end(desc);
 	irq_storm_polled(desc, ret, now);
@@ -384,6 +487,8 @@ irq_flow_poll(struct irq_desc *desc)
 void
 irq_dispatch(struct irq_desc *desc)
 {
+	if (__predict_false(this_cpu_data()->cpu_halt_since != 0))
+		sched_halt_end();	/* this interrupt woke its CPU */
 	desc->id_count[cpu_number()]++;
 	switch (desc->id_flow) {
 	case IRQ_FLOW_EDGE:
@@ -398,6 +503,9 @@ irq_dispatch(struct irq_desc *desc)
 	case IRQ_FLOW_PERCPU:
 		handle_percpu(desc);
 		break;
+	case IRQ_FLOW_CHILD:
+		handle_child(desc);
+		break;
 	}
 }
 
@@ -407,6 +515,7 @@ irq_flow_name(enum irq_flow flow)
 	static const char *const names[] = {
 		[IRQ_FLOW_EDGE] = "edge", [IRQ_FLOW_LEVEL] = "level",
 		[IRQ_FLOW_FASTEOI] = "fasteoi", [IRQ_FLOW_PERCPU] = "percpu",
+		[IRQ_FLOW_CHILD] = "child",
 	};
 
 	return names[flow];

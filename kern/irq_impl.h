@@ -14,6 +14,11 @@
  * needs its own lock for shared registers (the IOAPIC's index/data
  * window) takes it inside.  ic_ack and ic_eoi are also called without
  * id_lock from the flow handlers, on the CPU that took the interrupt.
+ *
+ * A child line of a demultiplexer (kern/irq_demux.c) has no vector: its
+ * chip is the "demux" chip, whose mask and unmask call back into the
+ * driver, its flow IRQ_FLOW_CHILD, and it is dispatched by its parent's
+ * handler, never by the machine.
  */
 #ifndef KERN_IRQ_IMPL_H
 #define KERN_IRQ_IMPL_H
@@ -31,6 +36,7 @@ struct irq_desc;
 struct lwp;
 
 #define NR_IRQS		256		/* IRQ numbers 0..NR_IRQS-1 */
+#define MAX_LINE_ACTIONS	64		/* per line: bits of id_oneshot */
 
 /*
  * Latency histograms (IRQ_HIST_BUCKETS and the bucket rule are in irq.h):
@@ -111,6 +117,9 @@ enum irq_flow {
 	IRQ_FLOW_LEVEL,		/* mask and ack first, unmask at the end */
 	IRQ_FLOW_FASTEOI,	/* one EOI at the end; mask first if ONESHOT */
 	IRQ_FLOW_PERCPU,	/* per-CPU source: no line state, EOI at the end */
+	IRQ_FLOW_CHILD,		/* a demux child: no vector, no ack or EOI, not
+				   masked while handling; holds its request
+				   while masked, like a level source */
 };
 
 enum irq_trigger { IRQ_TRIGGER_EDGE, IRQ_TRIGGER_LEVEL };
@@ -145,6 +154,9 @@ struct irq_desc {
 	/* Actions: a list for updates, a sorted snapshot for dispatch. */
 	struct irq_action *id_actions;	/* id_lock, and id_request_lock */
 	struct irq_action *const *volatile id_snap;	/* read in dispatch */
+	volatile int id_top_prio;	/* highest action priority (id_lock
+					   to write; a demux orders its
+					   children by it) */
 	unsigned long id_flags;		/* IRQF_* common to all sharers */
 	unsigned id_nthreaded;		/* actions with a thread function */
 
@@ -186,15 +198,19 @@ struct irq_desc {
 	uint64_t id_storm_polls;	/* id_lock: polls that ran the handlers */
 	uint64_t id_storm_busy_polls;	/* id_lock: ... and found work */
 	uint64_t id_storm_since;	/* id_lock: when throttled */
+
+	/* A demux child (IRQ_FLOW_CHILD): set at creation, then constant. */
+	struct irq_demux *id_demux;	/* the demux it belongs to */
+	unsigned id_demux_child;	/* its index there */
 };
 
 /*
  * irq_desc_create: create the descriptor of irq (or of a free number when
  * irq < 0) for chip, and give it a vector: fixed_vector if not 0 (LAPIC
- * lines), else a free one of its IPL's band.  It starts masked, with no
- * actions, delivered to the boot CPU (the chip routes it there after).
- * Context: thread.  Returns the descriptor or NULL (number taken, out of
- * range, no vector).
+ * lines), else a free one of its IPL's band; IRQ_FLOW_CHILD lines get
+ * none.  It starts masked, with no actions, delivered to the boot CPU
+ * (the chip routes it there after).  Context: thread.  Returns the
+ * descriptor or NULL (number taken, out of range, no vector).
  */
 struct irq_desc *irq_desc_create(int irq, const struct irq_chip *chip,
     void *chip_data, ipl_t ipl, enum irq_flow flow, const char *name,
@@ -222,7 +238,7 @@ void irq_replay(struct irq_desc *desc);
 void irq_mask_set(struct irq_desc *desc, unsigned reason);
 void irq_mask_clear(struct irq_desc *desc, unsigned reason);
 
-/* irq_flow_name: "edge", "level", "fasteoi", "percpu". */
+/* irq_flow_name: "edge", "level", "fasteoi", "percpu", "child". */
 const char *irq_flow_name(enum irq_flow flow);
 
 /*
@@ -252,6 +268,21 @@ void irq_wait_threads(struct irq_desc *desc, struct irq_action *ia);
  * context recorded so that forbidden operations name the handler.
  */
 void irq_run_thread_fn(struct irq_action *ia);
+
+/*
+ * Nested runs (a nested demux's thread runs a child line's handlers,
+ * irq_flow_nested).  irq_nested_begin: the line's functions are not idle
+ * until irq_nested_end, so that free_irq and synchronize_irq wait for the
+ * runs the flow owes.  irq_nested_due: during the flow, ia's primary
+ * asked for its thread function: mark it due; true if the caller owes it
+ * a run (nobody was running it), which it makes after the flow with
+ * irq_nested_run (in this thread, unless another runner took it
+ * meanwhile).  Context: thread.
+ */
+void irq_nested_begin(struct irq_desc *desc);
+void irq_nested_end(struct irq_desc *desc);
+bool irq_nested_due(struct irq_action *ia);
+void irq_nested_run(struct irq_action *ia);
 
 /* irq_action_runs_before: a's handlers run before b's (priority, then age). */
 bool irq_action_runs_before(const struct irq_action *a,
@@ -288,12 +319,19 @@ bool irq_remove_dead(int irq, void *dev);
 void irq_update_dead_mask(struct irq_desc *desc);
 /*
  * irq_describe: `irq N handler "name" (fn+0x0, IRQ_MODE_X, where)` for
- * ia in hard context or not, into buf; the words of every panic that
- * blames a handler.  irq_hard_culprit: the same for the handler this CPU
- * runs in hard interrupt context; false if none.  Context: any.
+ * ia running where, into buf; the words of every panic that blames a
+ * handler.  irq_hard_culprit: the same for the handler this CPU runs in
+ * hard interrupt context, or the primary a nested demux runs in this
+ * thread; false if none.  Context: any.
  */
-void irq_describe(const struct irq_action *ia, bool hard, char *buf,
-    size_t size);
+enum irq_where {
+	IRQ_WHERE_HARD,			/* hard interrupt context */
+	IRQ_WHERE_THREAD,		/* an interrupt thread */
+	IRQ_WHERE_NESTED_PRIMARY,	/* a nested demux's thread: primary */
+	IRQ_WHERE_NESTED,		/* ... thread function */
+};
+void irq_describe(const struct irq_action *ia, enum irq_where where,
+    char *buf, size_t size);
 bool irq_hard_culprit(char *buf, size_t size);
 
 /* irq_note_interrupt: the unhandled-interrupt rule, after each flow. */
@@ -344,6 +382,39 @@ bool irq_storm_shutdown(struct irq_desc *desc);
 void irq_storm_sync(void);
 /* irq_storm_init: start the poller (irq_init). */
 void irq_storm_init(void);
+
+/*
+ * irq_flow_nested: run a child line's flow in the calling thread, for a
+ * nested demux: as a flow would, but its primaries run here, at the
+ * line's IPL and marked so that blocking panics naming them, and the
+ * thread functions they ask for run here too, after the flow, whatever
+ * the actions' models.  Context: thread (a nested demux's thread function).
+ */
+void irq_flow_nested(struct irq_desc *desc);
+
+/*
+ * Demultiplexers (irq_demux.c).  irq_demux_of_action: the demux whose
+ * parent action ia is, or NULL.  irq_demux_mode_refusal: why ia may not
+ * take mode now (a nested demux's parent action may not be HARD, a child
+ * of a nested demux has no model of its own), or NULL.  irq_demux_nested:
+ * desc is a child of a demux that dispatches nested.  irq_demux_child_desc:
+ * child i's descriptor.  Context: any; the refusal with irq_request_lock
+ * held.
+ */
+struct irq_demux;
+struct irq_demux *irq_demux_of_action(const struct irq_action *ia);
+const char *irq_demux_mode_refusal(const struct irq_action *ia,
+    enum irq_mode mode);
+bool irq_demux_nested(const struct irq_desc *desc);
+struct irq_desc *irq_demux_child_desc(const struct irq_demux *dm, unsigned i);
+
+/*
+ * irq_request_lock_enter, irq_request_lock_exit: the lock that serialises
+ * every change to actions and their attributes (irq.c), for irq_demux.c's
+ * changes of dispatch.  Context: thread.
+ */
+void irq_request_lock_enter(void);
+void irq_request_lock_exit(void);
 
 /*
  * irq_flow_poll: run a throttled line's handlers once, as a flow would,

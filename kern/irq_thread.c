@@ -50,10 +50,22 @@
  * action a runner is about to look at; a hand-off skipped meanwhile
  * because the entry was still queued is made again by that runner.
  *
+ * Nested runs.  A nested demux's thread runs a child line's flow itself
+ * (irq_flow_nested) and, after it, the thread functions its primaries
+ * asked for, whatever their models: irq_nested_due marks the work due as
+ * a wake would, but hands it to nobody, and irq_nested_run claims and
+ * runs it in the calling thread (if another runner took it meanwhile,
+ * that runner runs it).  The thread function is then marked in
+ * l_irqnested (it may not sleep) and runs under its own catch, so a
+ * fault kills the child, not the demux.  irq_nested_begin/end count the
+ * flow as one due function of the line, so that free_irq cannot free an
+ * action between the flow and the run the flow owes it.
+ *
  * Accounting: id_threads_active counts due or running functions of the
- * line (one per IW_NEED that was set from clear); synchronize_irq waits
- * for zero.  A ONESHOT action's bit in id_oneshot is set with IW_NEED and
- * cleared when its work goes idle, unmasking the line after the last.
+ * line (one per IW_NEED that was set from clear, and one per nested flow
+ * in progress); synchronize_irq waits for zero.  A ONESHOT action's bit
+ * in id_oneshot is set with IW_NEED and cleared when its work goes idle,
+ * unmasking the line after the last.
  *
  * Locking.  ia_work.iw_state is atomic.  The ONESHOT bits, the source
  * queue and IRQ_MASK_BLOCKED are changed under id_lock.  Threads sleep
@@ -121,8 +133,10 @@ oneshot_done(struct irq_desc *desc, unsigned bit)
  * ONESHOT action the release happens under id_lock, so that a new wake
  * (which sets IW_NEED and the bit under it too) cannot slip between.
  */
+static void run_fn(struct irq_action *ia, bool nested);
+
 static void
-run_claimed(struct irq_action *ia)
+run_claimed(struct irq_action *ia, bool nested)
 {
 	struct irq_desc *desc = ia->ia_desc;
 	bool oneshot = (ia->ia_flags & IRQF_ONESHOT) != 0;
@@ -130,7 +144,7 @@ run_claimed(struct irq_action *ia)
 	bool again;
 
 	do {
-		irq_run_thread_fn(ia);
+		run_fn(ia, nested);
 		if (oneshot)
 			mutex_enter(&desc->id_lock);
 		again = intr_work_release(&ia->ia_work);
@@ -162,8 +176,12 @@ hand_off(struct irq_action *ia)
 	}
 }
 
-void
-irq_thread_wake(struct irq_action *ia)
+/*
+ * Make ia's thread function due; returns the state it had.  If it was
+ * due already, the new wake merges into that run (IW_NEED in the result).
+ */
+static unsigned
+make_due(struct irq_action *ia)
 {
 	struct irq_desc *desc = ia->ia_desc;
 	bool oneshot = (ia->ia_flags & IRQF_ONESHOT) != 0;
@@ -180,12 +198,43 @@ irq_thread_wake(struct irq_action *ia)
 			desc->id_oneshot |= 1ULL << ia->ia_bit;
 		mutex_exit(&desc->id_lock);
 	}
-	if (old & IW_NEED) {
+	if (old & IW_NEED)
 		count_done(desc);	/* merged into the pending run */
-		return;
-	}
-	if (!(old & IW_ACTIVE))
+	return old;
+}
+
+void
+irq_thread_wake(struct irq_action *ia)
+{
+	if (!(make_due(ia) & (IW_NEED | IW_ACTIVE)))
 		hand_off(ia);
+}
+
+/* Nested runs (a nested demux's thread; irq_flow.c). */
+
+void
+irq_nested_begin(struct irq_desc *desc)
+{
+	__atomic_fetch_add(&desc->id_threads_active, 1, __ATOMIC_SEQ_CST);
+}
+
+void
+irq_nested_end(struct irq_desc *desc)
+{
+	count_done(desc);
+}
+
+bool
+irq_nested_due(struct irq_action *ia)
+{
+	return !(make_due(ia) & (IW_NEED | IW_ACTIVE));
+}
+
+void
+irq_nested_run(struct irq_action *ia)
+{
+	if (intr_work_claim(&ia->ia_work))
+		run_claimed(ia, true);
 }
 
 /*
@@ -198,7 +247,7 @@ run_queued(struct irq_action *ia)
 	struct irq_desc *desc = ia->ia_desc;
 
 	if (intr_work_claim(&ia->ia_work))
-		run_claimed(ia);
+		run_claimed(ia, false);
 	switch (intr_work_unqueue(&ia->ia_work)) {
 	case IW_REQUEUE:
 		hand_off(ia);
@@ -282,7 +331,7 @@ irq_thread_main(void *arg)
 		}
 		sleepq_unlock(sc);
 		if (intr_work_claim(&ia->ia_work))
-			run_claimed(ia);
+			run_claimed(ia, false);
 		else if (ia->ia_exit)
 			break;
 	}
@@ -459,15 +508,18 @@ cpu_time_base(const struct lwp *l)
 /*
  * The thread function's time is charged to storm control as CPU time when
  * it runs in a thread (blocked and preempted time are not the source's
- * doing) and by run_actions when it runs in hard context.
+ * doing) and by run_actions when it runs in hard context.  A nested run
+ * is marked in l_irqnested and restores what the demux's own thread
+ * function had recorded.
  */
-void
-irq_run_thread_fn(struct irq_action *ia)
+static void
+run_fn(struct irq_action *ia, bool nested)
 {
 	struct lwp *l = curlwp;
 	bool hard = cpu_intr_p();
 	uint64_t base = hard ? 0 : cpu_time_base(l);
 	uint64_t t0 = nanouptime(), wake = ia->ia_wake_ns, t1;
+	struct irq_action *outer = l->l_irqaction, *outer_nested = l->l_irqnested;
 
 	if (hard) {
 		TRACE(TRACE_THREADFN_START, ia->ia_desc->id_irq,
@@ -480,11 +532,14 @@ irq_run_thread_fn(struct irq_action *ia)
 		if (wake != 0 && t0 >= wake)
 			irq_hist_add(&ia->ia_wake_hist, t0 - wake);
 		l->l_irqaction = ia;
+		if (nested)
+			l->l_irqnested = ia;
 		TRACE(TRACE_THREADFN_START, ia->ia_desc->id_irq,
 		    ia->ia_thread_fn, ia);
 		irq_run_isolated(ia);
 		t1 = nanouptime();
-		l->l_irqaction = NULL;
+		l->l_irqnested = outer_nested;
+		l->l_irqaction = outer;
 		irq_storm_charge(ia->ia_desc,
 		    cpu_time_base(l) - base + (t1 - t0));
 	}
@@ -492,4 +547,10 @@ irq_run_thread_fn(struct irq_action *ia)
 	    ia);
 	__atomic_fetch_add(&ia->ia_nthread, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&ia->ia_thread_ns, t1 - t0, __ATOMIC_RELAXED);
+}
+
+void
+irq_run_thread_fn(struct irq_action *ia)
+{
+	run_fn(ia, false);
 }

@@ -463,14 +463,17 @@ lwp_set_terminal(struct tty *tp)
 	terminals_used = true;
 }
 
+struct tty *
+lwp_controlling_terminal(void)
+{
+	return terminals_used ? curlwp->l_tty : NULL;
+}
+
 bool
 lwp_interrupted(void)
 {
-	struct tty *tp;
+	struct tty *tp = lwp_controlling_terminal();
 
-	if (!terminals_used)
-		return false;
-	tp = curlwp->l_tty;
 	return tp != NULL && tty_interrupted(tp);
 }
 

@@ -91,6 +91,10 @@ struct lwp {
 	struct lwp *l_pinned_by;	/* pinned LWP: the intr thread above it */
 	struct irq_action *l_irqaction;	/* intr thread: action whose thread
 					   function it runs now, or NULL */
+	struct irq_action *l_irqnested;	/* a nested demux's runner: the child
+					   action whose handler it runs now,
+					   or NULL (kern/irq_demux.c) */
+	bool l_irqnested_primary;	/* ... and that is its primary */
 	struct softint *l_softint;	/* soft interrupt it runs now, or NULL */
 	struct intr_level *l_ilevel;	/* lazy intr thread: its level */
 	struct intr_work *l_iwork;	/* lazy intr thread: work it runs */
@@ -141,6 +145,9 @@ struct cpu_data {
 	uint64_t cpu_nswitch;
 	uint64_t cpu_nintr;
 	uint64_t cpu_idle_ns;
+	volatile uint64_t cpu_halt_since;	/* halted since then, 0: not;
+						   its CPU, interrupts off */
+	uint64_t cpu_halted_ns;		/* time halted (atomic adds) */
 };
 
 /* sched.c */
@@ -154,6 +161,15 @@ void sched_change_pri(struct lwp *l, int pri);	/* locks l's CPU */
 bool kpreempt(void);
 /* sched_rebind: bind l to ci and move it there now. */
 void sched_rebind(struct lwp *l, struct cpu_info *ci);
+/*
+ * sched_halt_end: this CPU is no longer halted in its idle loop: count the
+ * time it was (irq_dispatch calls it first thing).  Context: any; cheap
+ * when the CPU was not halted.  sched_halted_ns: time ci has spent halted
+ * since boot, its current halt included; read without ci's cooperation, a
+ * snapshot for benchmarks.  Context: any.
+ */
+void sched_halt_end(void);
+uint64_t sched_halted_ns(struct cpu_info *ci);
 
 /* lwp.c */
 void lwp_init(void);

@@ -12,6 +12,7 @@
  *	run=bench:NAME		run a benchmark, then power off
  *	run=crash:NAME		deliberately break a rule (the host checks the panic)
  *	run=trace:demo		capture a trace of every dispatch model, dump it
+ *	run=serial:crc		CRC-32 of a stream the host pushes into a port
  *
  * Tracing (trace=on) starts before the run= action.
  */
@@ -25,6 +26,7 @@
 #include <options.h>
 #include <pci.h>
 #include <printf.h>
+#include <puc.h>
 #include <reboot.h>
 #include <rtc.h>
 #include <string.h>
@@ -43,8 +45,8 @@
 
 static char run_opt[128];
 OPTION_STRING("run", run_opt,
-    "what to run after boot: ktest[:SUITE,...], bench:NAME, crash:NAME or "
-    "trace:demo");
+    "what to run after boot: ktest[:SUITE,...], bench:NAME, crash:NAME, "
+    "trace:demo or serial:crc");
 
 void lwp_start_reaper(void);
 
@@ -95,6 +97,7 @@ main_thread(void *arg)
 		kwarn("console: COM1 stays polled");
 	trace_boot();
 	edu_init();		/* drivers attach in thread context, all CPUs up */
+	puc_init();
 	rtc_init();
 	if (strcmp(run_opt, "ktest") == 0)
 		run_ktest(NULL);
@@ -104,16 +107,20 @@ main_thread(void *arg)
 		cpu_poweroff(bench_run(rest) ? POWEROFF_OK : POWEROFF_FAILED);
 	if (has_prefix(run_opt, "trace:", &rest))
 		cpu_poweroff(trace_run(rest) ? POWEROFF_OK : POWEROFF_FAILED);
+	if (has_prefix(run_opt, "serial:", &rest))
+		cpu_poweroff(serial_run(rest) ? POWEROFF_OK : POWEROFF_FAILED);
 	if (has_prefix(run_opt, "crash:", &rest)) {
 		crash_run(rest);
 		cpu_poweroff(POWEROFF_FAILED);
 	}
 	if (run_opt[0] != '\0')
 		kerr("run: unknown action '%s' (expected ktest, ktest:SUITE,..., "
-		    "bench:NAME, crash:NAME or trace:demo)", run_opt);
+		    "bench:NAME, crash:NAME, trace:demo or serial:crc)", run_opt);
 	print_status();
-	if (com_console() != NULL)
+	if (com_console() != NULL) {
+		shell_init(com_tty(com_console()));
 		shell_run(com_tty(com_console()));
+	}
 	kinfo("no console tty: no shell (Ctrl-A x quits QEMU)");
 }
 

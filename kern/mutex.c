@@ -148,7 +148,10 @@ announce_waiter(kmutex_t *m)
 	}
 }
 
-/* An adaptive mutex in hard interrupt context: panics naming the handler. */
+/*
+ * An adaptive mutex in hard interrupt context, or in a primary handler a
+ * nested demux runs in its thread: panics naming the handler.
+ */
 static void __attribute__((noinline))
 forbid_in_intr(kmutex_t *m)
 {
@@ -206,7 +209,7 @@ mutex_enter(kmutex_t *m)
 		mutex_spin_enter(m);
 		return;
 	}
-	if (__predict_false(curcpu_intr_depth() != 0))
+	if (__predict_false(curcpu_intr_depth() != 0 || l->l_irqnested_primary))
 		forbid_in_intr(m);
 	if (__predict_true(try_acquire(m, l)))
 		return;

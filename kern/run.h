@@ -14,5 +14,7 @@ bool bench_run(const char *name);
 void crash_run(const char *name);
 /* trace_run: the named trace capture (trace_demo.c); false if it failed. */
 bool trace_run(const char *name);
+/* serial_run: the named serial action (serial_crc.c); false if it failed. */
+bool serial_run(const char *name);
 
 #endif

@@ -180,7 +180,7 @@ rw_enter(krwlock_t *rw, krw_t op)
 	uintptr_t w;
 
 	rw_check(rw, "rw_enter");
-	if (__predict_false(curcpu_intr_depth() != 0)) {
+	if (__predict_false(curcpu_intr_depth() != 0 || l->l_irqnested_primary)) {
 		char buf[64];
 
 		irq_forbid_block("rw_enter on rwlock", rw_name(rw, buf, sizeof(buf)));

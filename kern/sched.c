@@ -364,6 +364,39 @@ account_switch(struct cpu_info *ci, struct lwp *prev, struct lwp *next)
 	cpudata(ci)->cpu_nswitch++;
 }
 
+/*
+ * Halted time.  The idle loop stamps cpu_halt_since as it halts; the
+ * first of the interrupt that wakes the CPU (irq_dispatch calls
+ * sched_halt_end before its handlers run) and the idle loop once the halt
+ * returns adds the interval to cpu_halted_ns.  So interrupt handlers, and
+ * the lazy threads and soft interrupts that run over the idle LWP without
+ * a context switch, count as busy, which the idle LWP's run time does not.
+ */
+void
+sched_halt_end(void)
+{
+	uint64_t was = intr_save();
+	struct cpu_data *cd = cpudata(curcpu());
+
+	if (cd->cpu_halt_since != 0) {
+		__atomic_fetch_add(&cd->cpu_halted_ns,
+		    nanouptime() - cd->cpu_halt_since, __ATOMIC_RELAXED);
+		cd->cpu_halt_since = 0;
+	}
+	intr_restore(was);
+}
+
+uint64_t
+sched_halted_ns(struct cpu_info *ci)
+{
+	struct cpu_data *cd = cpudata(ci);
+	uint64_t since = __atomic_load_n(&cd->cpu_halt_since, __ATOMIC_RELAXED);
+	uint64_t ns = __atomic_load_n(&cd->cpu_halted_ns, __ATOMIC_RELAXED);
+	uint64_t now = nanouptime();
+
+	return since != 0 && now > since ? ns + (now - since) : ns;
+}
+
 /* Requeue the outgoing LWP if it is still runnable (preempted, yielded). */
 static void
 requeue_current(struct cpu_info *ci, struct lwp *l)
@@ -608,7 +641,9 @@ sched_idle(void)
 		if (cd->cpu_rq.rq_count == 0 && !cd->cpu_want_resched &&
 		    !steal(ci)) {
 			cd->cpu_idle = true;
+			cd->cpu_halt_since = nanouptime();
 			cpu_idle_halt();
+			sched_halt_end();
 			cd->cpu_idle = false;
 			continue;
 		}

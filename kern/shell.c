@@ -21,15 +21,21 @@
  * tools/boot is read the same way, line by line, and `poweroff` ends the
  * run with status 0.
  *
- * Locking: none of its own.  A shell is one thread; several shells (one
- * per tty) share nothing but the kernel's own interfaces.
+ * More shells.  `shell PORT` starts a shell thread on another serial
+ * port (the pci-serial-4x card's com1..com4), one per tty.
+ *
+ * Locking: a shell is one thread; shells share nothing but the kernel's
+ * own interfaces and the table of ttys that have one (shells_lock,
+ * adaptive).
  */
 #include <com.h>
 #include <cpu.h>
 #include <irq.h>
+#include <irq_demux.h>
 #include <kmem.h>
 #include <log.h>
 #include <lwp.h>
+#include <mutex.h>
 #include <printf.h>
 #include <reboot.h>
 #include <rtc.h>
@@ -562,10 +568,103 @@ cmd_bench(int argc, char **argv)
 	return bench_run(argv[1]) ? 0 : -1;
 }
 
+/* demux IRQ [chained|nested]: a demultiplexer and how it dispatches. */
+static int
+cmd_demux(int argc, char **argv)
+{
+	struct irq_demux *dm;
+	enum irq_demux_dispatch want;
+	int irq, error;
+
+	if (argc != 2 && argc != 3)
+		return usage(find_command(argv[0]));
+	if (!parse_irq(argv[0], argv[1], &irq))
+		return -1;
+	if ((dm = irq_demux_of(irq)) == NULL)
+		return bad(argv[0], "irq %s is no demultiplexer's parent or "
+		    "child", argv[1]);
+	if (argc == 3) {
+		if (strcmp(argv[2], "chained") == 0)
+			want = IRQ_DEMUX_CHAINED;
+		else if (strcmp(argv[2], "nested") == 0)
+			want = IRQ_DEMUX_NESTED;
+		else
+			return bad(argv[0], "unknown dispatch '%s' (chained, "
+			    "nested)", argv[2]);
+		if ((error = irq_demux_set_dispatch(dm, want)) != 0)
+			return refused(argv[0], irq, argv[2], error);
+	}
+	printf("demux %s on irq %d: %s, children", irq_demux_name(dm),
+	    irq_demux_parent_irq(dm),
+	    irq_demux_dispatch_name(irq_demux_get_dispatch(dm)));
+	for (unsigned i = 0; i < irq_demux_nchildren(dm); i++)
+		printf(" %d", irq_demux_child_irq(dm, i));
+	printf("\n");
+	return 0;
+}
+
+/* The ttys that have a shell (the console's is in from the start). */
+#define SHELLS_MAX	8
+
+static kmutex_t shells_lock;
+static struct tty *shells[SHELLS_MAX];	/* shells_lock */
+
+static void
+shell_main(void *arg)
+{
+	shell_run(arg);
+}
+
+/* Claim tp for a new shell; false if it has one or the table is full. */
+static bool
+claim_tty(struct tty *tp, bool *full)
+{
+	size_t i, free_slot = SHELLS_MAX;
+
+	mutex_enter(&shells_lock);
+	for (i = 0; i < SHELLS_MAX && shells[i] != tp; i++)
+		if (shells[i] == NULL && free_slot == SHELLS_MAX)
+			free_slot = i;
+	*full = i == SHELLS_MAX && free_slot == SHELLS_MAX;
+	if (i == SHELLS_MAX && !*full)
+		shells[free_slot] = tp;
+	mutex_exit(&shells_lock);
+	return i == SHELLS_MAX && !*full;
+}
+
+/* shell PORT: another shell, on serial port PORT. */
+static int
+cmd_shell(int argc, char **argv)
+{
+	char name[LWP_NAME_MAX];
+	struct com *sc;
+	struct tty *tp;
+	bool full;
+	int error;
+
+	if (argc != 2)
+		return usage(find_command(argv[0]));
+	if ((sc = com_find(argv[1])) == NULL)
+		return bad(argv[0], "no serial port named '%s'", argv[1]);
+	tp = com_tty(sc);
+	if (!claim_tty(tp, &full))
+		return bad(argv[0], full ? "no room for a shell on '%s'" :
+		    "'%s' has a shell already", argv[1]);
+	snprintf(name, sizeof(name), "shell/%s", argv[1]);
+	error = lwp_create(shell_main, tp, PRI_KERNEL, NULL, 0, name, NULL);
+	if (error != 0) {
+		printf("%s: cannot start a thread: error %d\n", argv[0], error);
+		return -1;
+	}
+	printf("shell: started on %s\n", argv[1]);
+	return 0;
+}
+
 static int
 cmd_reboot(int argc, char **argv)
 {
 	printf("rebooting\n");
+	tty_drain(lwp_controlling_terminal());
 	cpu_reboot();
 }
 
@@ -573,6 +672,8 @@ static int
 cmd_poweroff(int argc, char **argv)
 {
 	printf("powering off\n");
+	tty_drain(lwp_controlling_terminal());	/* cpu_poweroff flushes the
+						   console only */
 	cpu_poweroff(POWEROFF_OK);
 }
 
@@ -599,6 +700,10 @@ static const struct command commands[] = {
 	    cmd_bench },
 	{ "trace", "[start|stop|clear|dump]", "interrupt tracing "
 	    "(docs/tracing.md)", cmd_trace },
+	{ "demux", "IRQ [chained|nested]", "a demultiplexer: its children "
+	    "and how it dispatches them", cmd_demux },
+	{ "shell", "PORT", "start a shell on a serial port (com1...)",
+	    cmd_shell },
 	{ "uptime", "", "time since boot", cmd_uptime },
 	{ "dmesg", "", "the kernel log", cmd_dmesg },
 	{ "reboot", "", "restart the machine", cmd_reboot },
@@ -672,6 +777,13 @@ run_line(struct tty *tp, char *line)
 		printf("%s: interrupted\n", argv[0]);
 		tty_clear_interrupt(tp);
 	}
+}
+
+void
+shell_init(struct tty *console)
+{
+	mutex_init(&shells_lock, MUTEX_DEFAULT, IPL_NONE);
+	shells[0] = console;
 }
 
 void

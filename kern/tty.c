@@ -458,6 +458,13 @@ tty_write(struct tty *tp, const char *buf, size_t n)
 }
 
 void
+tty_drain(struct tty *tp)
+{
+	if (tp->t_ops->to_drain != NULL)
+		tp->t_ops->to_drain(tp->t_dev);
+}
+
+void
 tty_set_mode(struct tty *tp, unsigned mode)
 {
 	KASSERTMSG((mode & ~(TTY_CANON | TTY_ECHO)) == 0,

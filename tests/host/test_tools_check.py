@@ -1,9 +1,11 @@
 # tests/host/test_tools_check.py: tests for tools/check: its unittest
 # output parser, and whole runs (--no-host, --kernel, a temporary --logdir)
 # against a fake QEMU that plays a kernel: passing, failing, hanging,
-# miscounting and wrongly-panicking boots, and benchmark boots that lack a
-# RESULT name, must add up to the right final `N passed, N failed` line
-# and exit status.
+# miscounting and wrongly-panicking boots, benchmark boots that lack a
+# RESULT name, and serial boots (the fake listens on the chardev socket,
+# reads what tools/check pushes and prints its CRC-32, a wrong one under
+# "bad") must add up to the right final `N passed, N failed` line and
+# exit status.
 
 import importlib.machinery
 import importlib.util
@@ -95,6 +97,9 @@ assertion "x" failed
   #3 0xffffffff80101234 thread_fn_null+0x9
   panic: crash test: assertion in a primary handler: assertion "two == 3" failed: file "kern/crash.c", line 1
 in irq 68 handler "crasher" (primary_kassert+0, IRQ_MODE_HARD, hard interrupt context)
+  panic: irq 69 handler "crasher" (primary_mutex+0, IRQ_MODE_NESTED primary, demux thread): mutex_enter on adaptive mutex crash_adaptive+0: a primary handler may not block, also where a nested demux runs it in its thread
+  panic: irq 69 handler "crasher" (thread_fn_null+0, IRQ_MODE_NESTED primary, demux thread): page fault at 0x10 (read, not present) at rip 0xffffffff80101234
+  panic: irq 69 handler "crasher" (thread_fn_timed_sleep+0, IRQ_MODE_NESTED, demux thread): sleep on ksleep: the children of a nested demux may block only on mutexes and rwlocks, whatever their flags
 """
 
 # What each tools/check shell session would print (one per session).
@@ -194,6 +199,39 @@ if "run=ktest" in cmdline:
         sys.exit(33)
     out.write(GOOD)
     sys.exit(33)
+if "run=serial:crc" in cmdline:
+    # Play kern/serial_crc.c: listen where -chardev says, say ready, read
+    # the length and the bytes, print their CRC-32 (off by one under "bad"
+    # for the lazy boot) and the RESULT lines.
+    import socket, struct, zlib
+    chardev = [a for a in args if a.startswith("socket,")][0].split(",")
+    path = [o.split("=", 1)[1] for o in chardev if o.startswith("path=")][0]
+    mode = [w.split("=", 1)[1] for w in cmdline
+            if w.startswith("serial_mode=")][0]
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(1)
+    out.write("serial: crc: com1 ready (%%s)\n" %% mode)
+    out.flush()
+    conn, _ = srv.accept()
+    def take(n):
+        buf = b""
+        while len(buf) < n:
+            chunk = conn.recv(n - len(buf))
+            if not chunk:
+                break
+            buf += chunk
+        return buf
+    n = struct.unpack("<I", take(4))[0]
+    crc = zlib.crc32(take(n))
+    if scenario == "bad" and mode == "lazy":
+        crc ^= 1
+    out.write("serial: crc: com1 %%s: %%d bytes crc32 0x%%08x in 9 ms\n"
+              "    (receive ring full 2 times, tty full 3 times, "
+              "overruns 0)\n" %% (mode, n, crc))
+    for what in ("bytes_per_s", "cpu_ns_per_byte", "irqs_per_kib", "ms"):
+        out.write("RESULT serial_rx_%%s_%%s=1 unit=x\n" %% (mode, what))
+    sys.exit(33)
 if any(w.startswith("run=bench:") for w in cmdline):
     # Play the benchmark boot tools/check expects for this command line:
     # every RESULT name it wants, but the last one in "bad" under spl=soft.
@@ -221,7 +259,7 @@ sys.exit(1)
 '''
 
 NDEATH = len(check.DEATH_TESTS) + len(check.SHELL_SESSIONS)
-NBENCH = len(check.BENCH_BOOTS)
+NBENCH = len(check.BENCH_BOOTS) + len(check.SERIAL_BOOTS)
 NKTEST = len(check.KTEST_BOOTS)     # each GOOD boot passes 2
 NQUICK = len([b for b in check.KTEST_BOOTS if b.quick])
 
@@ -290,7 +328,8 @@ class CheckRunTest(unittest.TestCase):
         self.assertNotIn("FAIL", p.stdout)
         for name in ("smp1", "smp2", "smp4", "icount", "smp1-soft",
                      "icount-soft", "bench-irq", "bench-irq-soft",
-                     "death-panic", "death-bad_option"):
+                     "death-panic", "death-bad_option", "serial-hard",
+                     "serial-nested"):
             self.assertTrue(os.path.exists(os.path.join(
                 self.logdir, name + ".log")), name)
 
@@ -307,15 +346,17 @@ class CheckRunTest(unittest.TestCase):
         self.assertNotIn("death", p.stdout)
         self.assertNotIn("icount", p.stdout)
         self.assertNotIn("bench", p.stdout)
+        self.assertNotIn("run=serial:crc", p.stdout)
 
     def test_failures_add_up(self):
         p, lines = self.run_check("bad")
         # Under each spl: smp1 2 + smp2 2 + smp4 1 + icount 1 (then
-        # hangs); + benches - 1; + deaths - 2.
-        passed = 2 * (2 + 2 + 1 + 1) + NBENCH - 1 + NDEATH - 2
+        # hangs); + benches and serial boots - 2; + deaths - 2.
+        passed = 2 * (2 + 2 + 1 + 1) + NBENCH - 2 + NDEATH - 2
         # smp4's failed case and icount's timeout (both spl), the soft
-        # bench's missing name, kassert, pagefault.
-        self.assertEqual(lines[-1], "%d passed, 7 failed" % passed, p.stdout)
+        # bench's missing name, the lazy serial boot's CRC, kassert,
+        # pagefault.
+        self.assertEqual(lines[-1], "%d passed, 8 failed" % passed, p.stdout)
         self.assertEqual(p.returncode, 1)
         out = p.stdout
         self.assertIn("not ok demo.second", out)
@@ -331,6 +372,9 @@ class CheckRunTest(unittest.TestCase):
         self.assertIn("FAIL bench bench-irq-soft", out)
         self.assertIn("no RESULT line for 1 of %d names: irq_edu_msi_defer_extra_soft"
                       % len(check.BENCH_BOOTS[1].expected), out)
+        self.assertIn("PASS serial serial-thread", out)
+        self.assertIn("FAIL serial serial-lazy", out)
+        self.assertIn("the host sent 1048576 bytes with crc32", out)
 
     def test_count_mismatch_is_a_failure(self):
         p, lines = self.run_check("mismatch")
@@ -362,6 +406,11 @@ class CheckRunTest(unittest.TestCase):
             args = " ".join(b.boot_args)
             self.assertIn("--device edu,addr=05.0,multifunction=on", args)
             self.assertIn("--device edu,addr=05.1", args)
+
+    def test_every_ktest_boot_has_the_serial_card_on_a_line_of_its_own(self):
+        for b in check.KTEST_BOOTS:
+            self.assertIn("--device pci-serial-4x,addr=07.0",
+                          " ".join(b.boot_args))
 
     def test_bench_irq_names_follow_the_kernel_s_scheme(self):
         tpr2 = check.bench_irq_names("tpr", 2)
