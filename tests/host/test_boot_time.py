@@ -13,6 +13,8 @@ import subprocess
 import sys
 import unittest
 
+import kernel_build
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 TOOL = os.path.join(ROOT, "tools", "boot-time")
@@ -23,12 +25,7 @@ class BootTime(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.build = os.environ.get("PINWHEEL_BUILD", "build")
-        r = subprocess.run(["make", "-s", "BUILD=" + cls.build], cwd=ROOT,
-                           stdin=subprocess.DEVNULL, capture_output=True,
-                           text=True, timeout=900)
-        if r.returncode != 0:
-            raise AssertionError("make failed:\n" + r.stdout + r.stderr)
+        cls.kernel = kernel_build.kernel()
 
     def run_tool(self, *boot_args):
         return subprocess.run(
@@ -38,7 +35,7 @@ class BootTime(unittest.TestCase):
 
     def test_reaches_the_prompt_and_prints_results(self):
         p = self.run_tool("--kernel",
-                          os.path.join(ROOT, self.build, "kernel.elf"))
+                          self.kernel)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertRegex(p.stdout, re.compile(
             r"^RESULT boot_to_prompt_p50=\d+ unit=ms\n"

@@ -17,6 +17,8 @@ import tempfile
 import time
 import unittest
 
+import kernel_build
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 BOOT = os.path.join(ROOT, "tools", "boot")
@@ -52,17 +54,12 @@ class ShellOnAPort(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        build = os.environ.get("PINWHEEL_BUILD", "build")
-        r = subprocess.run(["make", "-s", "BUILD=" + build], cwd=ROOT,
-                           stdin=subprocess.DEVNULL, capture_output=True,
-                           text=True, timeout=900)
-        if r.returncode != 0:
-            raise AssertionError("make failed:\n" + r.stdout + r.stderr)
+        cls.kernel = kernel_build.kernel()
         tmp = tempfile.mkdtemp(prefix="pinwheel-shellport-")
         path = os.path.join(tmp, "com1")
         proc = subprocess.Popen(
             [sys.executable, BOOT, "--kernel",
-             os.path.join(ROOT, build, "kernel.elf"), "--smp", "2",
+             cls.kernel, "--smp", "2",
              "--timeout", "120",
              "--device", "pci-serial-4x,addr=07.0,chardev1=p1",
              "--qemu=-chardev",

@@ -17,6 +17,8 @@ import sys
 import tempfile
 import unittest
 
+import kernel_build
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 TOOL = os.path.join(ROOT, "tools", "trace2json")
@@ -215,15 +217,10 @@ class DemoBoot(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        build = os.environ.get("PINWHEEL_BUILD", "build")
-        r = subprocess.run(["make", "-s", "BUILD=" + build], cwd=ROOT,
-                           stdin=subprocess.DEVNULL, capture_output=True,
-                           text=True, timeout=900)
-        if r.returncode != 0:
-            raise AssertionError("make failed:\n" + r.stdout + r.stderr)
+        cls.kernel = kernel_build.kernel()
         cls.boot = subprocess.run(
             [sys.executable, BOOT, "--kernel",
-             os.path.join(ROOT, build, "kernel.elf"), "--smp", "2",
+             cls.kernel, "--smp", "2",
              "--timeout", "120", "--", "run=trace:demo"],
             cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True,
             text=True, errors="replace", timeout=200)
