@@ -521,6 +521,12 @@ edu_discarded(const struct edu *e, unsigned bit)
 	return __atomic_load_n(&e->e_discarded[bit], __ATOMIC_ACQUIRE);
 }
 
+uint64_t
+edu_outstanding(const struct edu *e, unsigned bit)
+{
+	return edu_raised(e, bit) - edu_handled(e, bit) - edu_discarded(e, bit);
+}
+
 int
 edu_last_cpu(const struct edu *e)
 {

@@ -101,6 +101,8 @@ uint64_t edu_raised(const struct edu *e, unsigned bit);
 uint64_t edu_handled(const struct edu *e, unsigned bit);
 uint64_t edu_discarded(const struct edu *e, unsigned bit);
 int edu_last_cpu(const struct edu *e);
+/* edu_outstanding: raises of bit neither handled nor discarded yet. */
+uint64_t edu_outstanding(const struct edu *e, unsigned bit);
 
 /*
  * Storms, for storm control's tests and benchmarks.  edu_storm_start:

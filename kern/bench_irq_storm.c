@@ -90,8 +90,8 @@ settled(struct storm_run *sr)
 	struct edu *e = sr->sr_edu;
 
 	return __atomic_load_n(&sr->sr_ended, __ATOMIC_ACQUIRE) != 0 &&
-	    edu_raised(e, STORM_BIT) == edu_handled(e, STORM_BIT) +
-	    edu_discarded(e, STORM_BIT) && !irq_line_throttled(edu_irq(e));
+	    edu_outstanding(e, STORM_BIT) == 0 &&
+	    !irq_line_throttled(edu_irq(e));
 }
 
 struct storm_sample {

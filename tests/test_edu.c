@@ -70,20 +70,13 @@ leave(struct ktest *t)
 		KT_EXPECT_EQ(t, edu_request_irq(edu_get(i), PCI_IRQ_MSI, 0), 0);
 }
 
-/* Raises of bit not yet handled (or discarded). */
-static uint64_t
-outstanding(struct edu *e, unsigned bit)
-{
-	return edu_raised(e, bit) - edu_handled(e, bit) - edu_discarded(e, bit);
-}
-
 /* Has every raise of bit been handled?  Waits (bounded) until it has. */
 static bool
 caught_up(struct edu *e, unsigned bit)
 {
 	uint64_t t0 = nanouptime();
 
-	while (outstanding(e, bit) != 0)
+	while (edu_outstanding(e, bit) != 0)
 		if (nanouptime() - t0 > WAIT_NS)
 			return false;
 	return true;
@@ -96,9 +89,9 @@ expect_all_handled_once(struct ktest *t, struct edu *const *es, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		for (unsigned b = 0; b < EDU_IRQ_BITS; b++) {
 			KT_EXPECT_TRUE(t, caught_up(es[i], b));
-			if (outstanding(es[i], b) != 0)
+			if (edu_outstanding(es[i], b) != 0)
 				ktest_log(t, "%s bit %u", edu_name(es[i]), b);
-			KT_EXPECT_EQ(t, outstanding(es[i], b), 0ULL);
+			KT_EXPECT_EQ(t, edu_outstanding(es[i], b), 0ULL);
 		}
 		KT_EXPECT_EQ(t, edu_status(es[i]), 0U);
 	}

@@ -79,12 +79,6 @@ leave(struct ktest *t)
 		KT_EXPECT_EQ(t, edu_request_irq(edu_get(i), PCI_IRQ_MSI, 0), 0);
 }
 
-static uint64_t
-outstanding(struct edu *e, unsigned bit)
-{
-	return edu_raised(e, bit) - edu_handled(e, bit) - edu_discarded(e, bit);
-}
-
 /* Sleep 1 ms at a time until cond(arg) holds; false if it never did. */
 static bool
 wait_for(bool (*cond)(const void *), const void *arg)
@@ -119,7 +113,7 @@ caught_up(const void *arg)
 {
 	const struct bit_of *b = arg;
 
-	return outstanding(b->b_edu, b->b_bit) == 0;
+	return edu_outstanding(b->b_edu, b->b_bit) == 0;
 }
 
 static bool
@@ -243,7 +237,7 @@ expect_delivered_again(struct ktest *t, struct edu *e)
 	KT_EXPECT_FALSE(t, st1.iss_throttled);
 	KT_EXPECT_EQ(t, st1.iss_polls, st0.iss_polls);
 	KT_EXPECT_GE(t, irq_line_count(irq) - line0, (uint64_t)NORMAL_RAISES);
-	KT_EXPECT_EQ(t, outstanding(e, NORMAL_BIT), 0ULL);
+	KT_EXPECT_EQ(t, edu_outstanding(e, NORMAL_BIT), 0ULL);
 }
 
 static void
@@ -405,7 +399,7 @@ free_irq_of_a_throttled_line_leaves_it_usable(struct ktest *t)
 		edu_storm_stop(e);
 		irq_set_storm_budget(boot_pct);
 		KT_EXPECT_FALSE(t, irq_line_throttled(irq));
-		KT_EXPECT_EQ(t, outstanding(e, STORM_BIT), 0ULL);
+		KT_EXPECT_EQ(t, edu_outstanding(e, STORM_BIT), 0ULL);
 		irq = attach_alone(t, e, types[i], IRQ_MODE_HARD);
 		KT_EXPECT_FALSE(t, irq_line_throttled(irq));
 		KT_EXPECT_TRUE(t, wait_for(caught_up, &storm));
