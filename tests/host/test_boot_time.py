@@ -13,7 +13,7 @@ import subprocess
 import sys
 import unittest
 
-import kernel_build
+import hosttest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -25,7 +25,7 @@ class BootTime(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.kernel = kernel_build.kernel()
+        cls.kernel = hosttest.kernel()
 
     def run_tool(self, *boot_args):
         return subprocess.run(

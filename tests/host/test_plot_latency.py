@@ -8,8 +8,6 @@ The boot test builds the kernel in $PINWHEEL_BUILD (tools/check sets it
 to its --build directory; default build), which leaves tools/check's own
 build step nothing to do.
 """
-import importlib.machinery
-import importlib.util
 import os
 import re
 import shutil
@@ -19,17 +17,14 @@ import sys
 import tempfile
 import unittest
 
-import kernel_build
+import hosttest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 TOOL = os.path.join(ROOT, "tools", "plot-latency")
 BOOT = os.path.join(ROOT, "tools", "boot")
 
-_loader = importlib.machinery.SourceFileLoader("plot_latency", TOOL)
-_spec = importlib.util.spec_from_loader("plot_latency", _loader)
-pl = importlib.util.module_from_spec(_spec)
-_loader.exec_module(pl)
+pl = hosttest.load_tool("plot_latency", TOOL)
 
 
 def buckets(**counts):
@@ -348,7 +343,7 @@ class ShellBoot(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.kernel = kernel_build.kernel()
+        cls.kernel = hosttest.kernel()
         cls.boot = subprocess.run(
             [sys.executable, BOOT, "--kernel",
              cls.kernel, "--smp", "2",

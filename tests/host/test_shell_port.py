@@ -17,7 +17,7 @@ import tempfile
 import time
 import unittest
 
-import kernel_build
+import hosttest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -54,7 +54,7 @@ class ShellOnAPort(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.kernel = kernel_build.kernel()
+        cls.kernel = hosttest.kernel()
         tmp = tempfile.mkdtemp(prefix="pinwheel-shellport-")
         path = os.path.join(tmp, "com1")
         proc = subprocess.Popen(

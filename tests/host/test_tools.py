@@ -4,8 +4,6 @@
 # a fake QEMU named by PINWHEEL_QEMU).  Real-QEMU tests are in
 # test_tools_qemu.py, tools/check tests in test_tools_check.py.
 
-import importlib.machinery
-import importlib.util
 import os
 import shlex
 import signal
@@ -17,22 +15,16 @@ import textwrap
 import time
 import unittest
 
+import hosttest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 BOOT = os.path.join(ROOT, "tools", "boot")
 KTAP = os.path.join(ROOT, "tools", "ktap.py")
 
 
-def load(name, path):
-    loader = importlib.machinery.SourceFileLoader(name, path)
-    spec = importlib.util.spec_from_loader(name, loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
-
-
-ktap = load("pinwheel_ktap", KTAP)
-boot = load("pinwheel_boot", BOOT)
+ktap = hosttest.load_tool("pinwheel_ktap", KTAP)
+boot = hosttest.load_tool("pinwheel_boot", BOOT)
 
 
 def dedent(s):

@@ -7,28 +7,20 @@
 # "bad") must add up to the right final `N passed, N failed` line and
 # exit status.
 
-import importlib.machinery
-import importlib.util
 import os
 import subprocess
 import sys
 import tempfile
 import unittest
 
+import hosttest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 CHECK = os.path.join(ROOT, "tools", "check")
 
 
-def load(name, path):
-    loader = importlib.machinery.SourceFileLoader(name, path)
-    spec = importlib.util.spec_from_loader(name, loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
-
-
-check = load("pinwheel_check", CHECK)
+check = hosttest.load_tool("pinwheel_check", CHECK)
 
 FAKE_QEMU = r'''#!%(python)s
 # A fake QEMU playing a Pinwheel kernel; FAKE_SCENARIO picks its faults.

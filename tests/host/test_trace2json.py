@@ -7,8 +7,6 @@ The boot test builds the kernel in $PINWHEEL_BUILD (tools/check sets it
 to its --build directory; default build), which leaves tools/check's own
 build step nothing to do.
 """
-import importlib.machinery
-import importlib.util
 import json
 import os
 import shutil
@@ -17,17 +15,14 @@ import sys
 import tempfile
 import unittest
 
-import kernel_build
+import hosttest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 TOOL = os.path.join(ROOT, "tools", "trace2json")
 BOOT = os.path.join(ROOT, "tools", "boot")
 
-_loader = importlib.machinery.SourceFileLoader("trace2json", TOOL)
-_spec = importlib.util.spec_from_loader("trace2json", _loader)
-trace2json = importlib.util.module_from_spec(_spec)
-_loader.exec_module(trace2json)
+trace2json = hosttest.load_tool("trace2json", TOOL)
 
 # A dump as trace_dump prints it, amid other console output: CPU 0 takes
 # irq 70 (lazy): primary, pin of main under intr0/vm.1, the thread
@@ -217,7 +212,7 @@ class DemoBoot(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.kernel = kernel_build.kernel()
+        cls.kernel = hosttest.kernel()
         cls.boot = subprocess.run(
             [sys.executable, BOOT, "--kernel",
              cls.kernel, "--smp", "2",
