@@ -85,6 +85,7 @@
 #include <log.h>
 #include <mutex.h>
 #include <options.h>
+#include <printf.h>
 #include <rtc.h>
 #include <time.h>
 
@@ -583,12 +584,20 @@ static void
 read_boot_time(void)
 {
 	struct rtc_time *tm = &rtc.rt_boot;
+	char when[RTC_FORMAT_LEN];
 
 	if (rtc_read_time(tm) != 0)
 		return;
 	rtc.rt_boot_ok = true;
-	kinfo("rtc: %04u-%02u-%02u %02u:%02u:%02u UTC", tm->rt_year,
+	kinfo("rtc: %s", rtc_format(tm, when, sizeof(when)));
+}
+
+char *
+rtc_format(const struct rtc_time *tm, char *buf, size_t size)
+{
+	snprintf(buf, size, "%04u-%02u-%02u %02u:%02u:%02u UTC", tm->rt_year,
 	    tm->rt_mon, tm->rt_mday, tm->rt_hour, tm->rt_min, tm->rt_sec);
+	return buf;
 }
 
 /* Every interrupt off, flags cleared, the default rate; then request. */

@@ -102,6 +102,13 @@ int rtc_read_time(struct rtc_time *tm);
 int rtc_decode(const struct rtc_regs *regs, struct rtc_time *tm);
 
 /*
+ * rtc_format: tm as "YYYY-MM-DD hh:mm:ss UTC" in buf (RTC_FORMAT_LEN
+ * bytes hold it).  Returns buf.  Context: any.
+ */
+#define RTC_FORMAT_LEN	24
+char *rtc_format(const struct rtc_time *tm, char *buf, size_t size);
+
+/*
  * rtc_set_rate: the periodic interrupt's rate, hz a power of two from
  * RTC_HZ_MIN to RTC_HZ_MAX; takes effect at once, running or not.
  * Context: thread or interrupt, below IPL_VM.  Returns 0, or -EINVAL

@@ -456,14 +456,11 @@ cmd_uptime(int argc, char **argv)
 {
 	uint64_t ms = nanouptime() / NS_PER_MS;
 	const struct rtc_time *tm = rtc_boot_time();
-	char booted[48] = "";
+	char when[RTC_FORMAT_LEN];
 
-	if (tm != NULL)
-		snprintf(booted, sizeof(booted),
-		    ", booted %04u-%02u-%02u %02u:%02u:%02u UTC", tm->rt_year,
-		    tm->rt_mon, tm->rt_mday, tm->rt_hour, tm->rt_min,
-		    tm->rt_sec);
-	printf("up %lu.%03lu s%s\n", ms / 1000, ms % 1000, booted);
+	printf("up %lu.%03lu s%s%s\n", ms / 1000, ms % 1000,
+	    tm != NULL ? ", booted " : "",
+	    tm != NULL ? rtc_format(tm, when, sizeof(when)) : "");
 	return 0;
 }
 
@@ -487,11 +484,11 @@ static void
 print_rtc(void)
 {
 	const struct rtc_time *tm = rtc_boot_time();
+	char when[RTC_FORMAT_LEN];
 
 	if (tm != NULL)
-		printf("rtc: booted at %04u-%02u-%02u %02u:%02u:%02u UTC\n",
-		    tm->rt_year, tm->rt_mon, tm->rt_mday, tm->rt_hour,
-		    tm->rt_min, tm->rt_sec);
+		printf("rtc: booted at %s\n", rtc_format(tm, when,
+		    sizeof(when)));
 	printf("rtc: periodic interrupt %s at %u Hz on irq %d, %lu ticks "
 	    "since boot\n", rtc_periodic_on() ? "on" : "off", rtc_rate(),
 	    rtc_irq(), rtc_ticks());
@@ -603,11 +600,15 @@ cmd_demux(int argc, char **argv)
 	return 0;
 }
 
-/* The ttys that have a shell (the console's is in from the start). */
+/*
+ * The ttys that have a shell, the console's first.  Shells never end, so
+ * the table only grows.
+ */
 #define SHELLS_MAX	8
 
 static kmutex_t shells_lock;
 static struct tty *shells[SHELLS_MAX];	/* shells_lock */
+static size_t nshells;			/* shells_lock */
 
 static void
 shell_main(void *arg)
@@ -615,21 +616,22 @@ shell_main(void *arg)
 	shell_run(arg);
 }
 
-/* Claim tp for a new shell; false if it has one or the table is full. */
-static bool
-claim_tty(struct tty *tp, bool *full)
+/* Claim tp for a new shell: 0, -EEXIST (it has one) or -ENOSPC. */
+static int
+claim_tty(struct tty *tp)
 {
-	size_t i, free_slot = SHELLS_MAX;
+	int error = 0;
 
 	mutex_enter(&shells_lock);
-	for (i = 0; i < SHELLS_MAX && shells[i] != tp; i++)
-		if (shells[i] == NULL && free_slot == SHELLS_MAX)
-			free_slot = i;
-	*full = i == SHELLS_MAX && free_slot == SHELLS_MAX;
-	if (i == SHELLS_MAX && !*full)
-		shells[free_slot] = tp;
+	for (size_t i = 0; i < nshells; i++)
+		if (shells[i] == tp)
+			error = -EEXIST;
+	if (error == 0 && nshells == SHELLS_MAX)
+		error = -ENOSPC;
+	if (error == 0)
+		shells[nshells++] = tp;
 	mutex_exit(&shells_lock);
-	return i == SHELLS_MAX && !*full;
+	return error;
 }
 
 /* shell PORT: another shell, on serial port PORT. */
@@ -639,7 +641,6 @@ cmd_shell(int argc, char **argv)
 	char name[LWP_NAME_MAX];
 	struct com *sc;
 	struct tty *tp;
-	bool full;
 	int error;
 
 	if (argc != 2)
@@ -647,9 +648,9 @@ cmd_shell(int argc, char **argv)
 	if ((sc = com_find(argv[1])) == NULL)
 		return bad(argv[0], "no serial port named '%s'", argv[1]);
 	tp = com_tty(sc);
-	if (!claim_tty(tp, &full))
-		return bad(argv[0], full ? "no room for a shell on '%s'" :
-		    "'%s' has a shell already", argv[1]);
+	if ((error = claim_tty(tp)) != 0)
+		return bad(argv[0], error == -ENOSPC ? "no room for a shell "
+		    "on '%s'" : "'%s' has a shell already", argv[1]);
 	snprintf(name, sizeof(name), "shell/%s", argv[1]);
 	error = lwp_create(shell_main, tp, PRI_KERNEL, NULL, 0, name, NULL);
 	if (error != 0) {
@@ -783,7 +784,7 @@ void
 shell_init(struct tty *console)
 {
 	mutex_init(&shells_lock, MUTEX_DEFAULT, IPL_NONE);
-	shells[0] = console;
+	shells[nshells++] = console;
 }
 
 void
